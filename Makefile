@@ -1,0 +1,48 @@
+# Invoca admin — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SANDBOX_PORT ?= 8001
+DESTINATIONS ?= 300
+
+.PHONY: install demo test test-postgres lint format bench clean
+
+# Idempotent: creates .venv with the pinned Python (see .python-version) and installs
+# the project with its dev extras; re-runs only when pyproject.toml changed.
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Starts the sandbox, migrates, creates a demo login, syncs, and runs the dashboard
+# and the task worker on http://127.0.0.1:$(PORT)/ until Ctrl-C.
+demo: install
+	$(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT) --destinations $(DESTINATIONS)
+
+# The whole suite: unit, integration (sandbox over HTTP) and browser tests.
+test: install
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite against a throw-away PostgreSQL server on loopback.
+test-postgres: install
+	bin/with-postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) bench/sync_bench.py
+	$(PY) bench/list_bench.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

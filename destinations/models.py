@@ -1,0 +1,92 @@
+"""The local cache of Invoca destinations (customer phone numbers)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Status(models.TextChoices):
+    DISCOVERED = "discovered", "Discovered"
+    TRACKED = "tracked", "Tracked"
+    IGNORED = "ignored", "Ignored"
+
+
+class Destination(models.Model):
+    """One cached destination. Only the sync and the write services change these rows.
+
+    `status` is derived (tracked if it has a ring pool, else ignored if Invoca
+    reports `ignored_at` or the dashboard holds an IgnoreRecord, else discovered)
+    and stored so that the status filter is an indexed lookup.
+    """
+
+    remote_id = models.BigIntegerField(unique=True)
+    country_code = models.CharField(max_length=8, blank=True)
+    phone_number = models.CharField(max_length=32)
+    # Digits only ("2025550001"): what search matches, whatever punctuation was typed.
+    phone_digits = models.CharField(max_length=32, db_index=True)
+    primary_url = models.TextField(blank=True)
+    requested_destination_name = models.CharField(max_length=255, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    ignored_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    campaign_id_from_network = models.CharField(max_length=64, blank=True, db_index=True)
+    campaign_name = models.CharField(max_length=255, blank=True)
+    campaign_status = models.CharField(max_length=32, blank=True)
+
+    ring_pool_id_from_network = models.CharField(max_length=64, blank=True, db_index=True)
+    ring_pool_name = models.CharField(max_length=255, blank=True)
+    pool_type = models.CharField(max_length=64, blank=True)
+    destination_type = models.CharField(max_length=32, blank=True)
+    lifetime_seconds = models.IntegerField(null=True, blank=True)
+    max_pool_size = models.IntegerField(null=True, blank=True)
+    preferred = models.BooleanField(null=True, blank=True)
+    is_first_preference = models.BooleanField(null=True, blank=True)
+    use_custom_data = models.BooleanField(null=True, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status, default=Status.DISCOVERED)
+    payload = models.JSONField(default=dict)  # the raw Invoca record, for fields added later
+    # A digest of `payload`: a re-sync rewrites only the rows whose digest changed.
+    fingerprint = models.CharField(max_length=32, blank=True)
+    synced_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["phone_digits", "pk"]
+        indexes = [
+            models.Index(fields=["status", "phone_digits"], name="dest_status_phone"),
+            models.Index(fields=["campaign_name", "id"], name="dest_campaign"),
+            models.Index(fields=["ring_pool_name", "id"], name="dest_ring_pool"),
+            models.Index(fields=["created_at", "id"], name="dest_created"),
+            models.Index(fields=["updated_at", "id"], name="dest_updated"),
+            models.Index(fields=["status", "id"], name="dest_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.phone_number
+
+    @property
+    def is_tracked(self) -> bool:
+        return self.status == Status.TRACKED
+
+    @property
+    def is_ignored(self) -> bool:
+        return self.status == Status.IGNORED
+
+
+class IgnoreRecord(models.Model):
+    """An ignore made in the dashboard (Invoca's API has no ignore write).
+
+    Keyed by Invoca's destination id, not by the cached row, so it survives every
+    re-sync, including a sync that drops and later re-adds the destination.
+    """
+
+    remote_id = models.BigIntegerField(unique=True)
+    phone_number = models.CharField(max_length=32)
+    ignored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    ignored_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.phone_number} ignored"

@@ -1,0 +1,234 @@
+"""Sync of the destinations cache from Invoca.
+
+Pages are fetched concurrently once the first page tells `recordsTotal`; nothing
+touches the database until every page has arrived, and the whole cache update
+then runs in one transaction, so a failed or interrupted sync leaves the
+previous cache exactly as it was.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from invoca_admin.invoca import Destination as RemoteDestination
+from invoca_admin.invoca import InvocaClient
+
+from .models import Destination, IgnoreRecord, Status
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+UPDATE_FIELDS = [
+    "country_code",
+    "phone_number",
+    "phone_digits",
+    "primary_url",
+    "requested_destination_name",
+    "acknowledged_at",
+    "created_at",
+    "updated_at",
+    "ignored_at",
+    "notified_at",
+    "campaign_id_from_network",
+    "campaign_name",
+    "campaign_status",
+    "ring_pool_id_from_network",
+    "ring_pool_name",
+    "pool_type",
+    "destination_type",
+    "lifetime_seconds",
+    "max_pool_size",
+    "preferred",
+    "is_first_preference",
+    "use_custom_data",
+    "status",
+    "payload",
+    "fingerprint",
+    "synced_at",
+]
+
+
+@dataclass
+class SyncCounts:
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+def digits(value: str) -> str:
+    return "".join(ch for ch in value if ch.isdigit())
+
+
+def fingerprint(payload: dict) -> str:
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.md5(blob.encode(), usedforsecurity=False).hexdigest()
+
+
+def derive_status(*, tracked: bool, ignored: bool) -> str:
+    """tracked > ignored > discovered: a ring pool is the strongest fact."""
+    if tracked:
+        return Status.TRACKED
+    if ignored:
+        return Status.IGNORED
+    return Status.DISCOVERED
+
+
+def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> dict:
+    """The cache columns for one Invoca destination."""
+    campaign = remote.advertiser_campaign
+    pool = remote.dynamic_number_pool
+    return {
+        "country_code": remote.country_code or "",
+        "phone_number": remote.phone_number or "",
+        "phone_digits": digits(remote.phone_number or ""),
+        "primary_url": remote.primary_url or "",
+        "requested_destination_name": (remote.requested_destination_name or "")[:255],
+        "acknowledged_at": remote.acknowledged_at,
+        "created_at": remote.created_at,
+        "updated_at": remote.updated_at,
+        "ignored_at": remote.ignored_at,
+        "notified_at": remote.notified_at,
+        "campaign_id_from_network": (campaign.id_from_network or "") if campaign else "",
+        "campaign_name": ((campaign.name or "") if campaign else "")[:255],
+        "campaign_status": (campaign.status or "") if campaign else "",
+        "ring_pool_id_from_network": (pool.id_from_network or "") if pool else "",
+        "ring_pool_name": ((pool.name or "") if pool else "")[:255],
+        "pool_type": (pool.pool_type or "") if pool else "",
+        "destination_type": (pool.destination_type or "") if pool else "",
+        "lifetime_seconds": pool.lifetime_seconds if pool else None,
+        "max_pool_size": pool.max_pool_size if pool else None,
+        "preferred": pool.preferred if pool else None,
+        "is_first_preference": pool.is_first_preference if pool else None,
+        "use_custom_data": pool.use_custom_data if pool else None,
+        "status": derive_status(
+            tracked=pool is not None, ignored=bool(remote.ignored_at) or locally_ignored
+        ),
+        "payload": remote.raw,
+        "fingerprint": fingerprint(remote.raw),
+    }
+
+
+def destination_upsert(*, remote: RemoteDestination, synced_at: datetime | None = None) -> Destination:
+    """Write one destination Invoca returned into the cache (after a remote write)."""
+    ignored = IgnoreRecord.objects.filter(remote_id=remote.id).exists()
+    fields = destination_fields(remote, locally_ignored=ignored)
+    fields["synced_at"] = synced_at or timezone.now()
+    obj, _ = Destination.objects.update_or_create(remote_id=remote.id, defaults=fields)
+    return obj
+
+
+def fetch_all_destinations(
+    client: InvocaClient,
+    *,
+    page_size: int,
+    concurrency: int,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[int, RemoteDestination]:
+    """Every destination Invoca has, keyed by id.
+
+    The first page gives `recordsTotal` and the page size the server really
+    grants (it may cap `limit`); the other pages are then fetched concurrently.
+    A page that comes back short (not at the end) is completed sequentially, so
+    nothing is missed whatever the server's cap.
+    """
+    first = client.list_destinations(start=0, limit=page_size, sort_by="id", sort_dir="asc")
+    rows: dict[int, RemoteDestination] = {row.id: row for row in first.rows}
+    total = first.total
+    granted = len(first.rows)
+    if total <= granted or granted == 0:
+        on_progress(1, 1)
+        return rows
+    starts = list(range(granted, total, granted))
+    pages_total = 1 + len(starts)
+    on_progress(1, pages_total)
+
+    def fetch(start: int) -> tuple[int, tuple[RemoteDestination, ...]]:
+        page = client.list_destinations(start=start, limit=granted, sort_by="id", sort_dir="asc")
+        return start, page.rows
+
+    short: list[tuple[int, int]] = []  # (start of the missing part, rows missing)
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(fetch, start) for start in starts]
+        try:
+            for done, future in enumerate(as_completed(futures), start=2):
+                start, page_rows = future.result()
+                rows.update((row.id, row) for row in page_rows)
+                expected = min(granted, total - start)
+                if len(page_rows) < expected:
+                    short.append((start + len(page_rows), expected - len(page_rows)))
+                on_progress(done, pages_total)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    for start, missing in short:
+        fetched = 0
+        while fetched < missing:
+            page = client.list_destinations(
+                start=start + fetched, limit=missing - fetched, sort_by="id", sort_dir="asc"
+            )
+            if not page.rows:
+                break
+            rows.update((row.id, row) for row in page.rows)
+            fetched += len(page.rows)
+    return rows
+
+
+def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
+    """Make the cache equal to `remote_rows`, in one transaction.
+
+    Only new rows and rows whose payload changed are written; rows Invoca no
+    longer returns are removed. Local ignore records are kept whatever happens.
+    """
+    now = timezone.now()
+    remote_rows = list(remote_rows)
+    counts = SyncCounts(total=len(remote_rows))
+    ignored_ids = set(IgnoreRecord.objects.values_list("remote_id", flat=True))
+    with transaction.atomic():
+        existing = dict(Destination.objects.values_list("remote_id", "fingerprint"))
+        to_write: list[Destination] = []
+        for remote in remote_rows:
+            fields = destination_fields(remote, locally_ignored=remote.id in ignored_ids)
+            known = existing.pop(remote.id, None)
+            if known is None:
+                counts.new += 1
+            elif known == fields["fingerprint"]:
+                continue
+            else:
+                counts.changed += 1
+            to_write.append(Destination(remote_id=remote.id, synced_at=now, **fields))
+        for i in range(0, len(to_write), BATCH_SIZE):
+            Destination.objects.bulk_create(
+                to_write[i : i + BATCH_SIZE],
+                update_conflicts=True,
+                unique_fields=["remote_id"],
+                update_fields=UPDATE_FIELDS,
+            )
+        gone = list(existing)
+        counts.removed = len(gone)
+        for i in range(0, len(gone), BATCH_SIZE):
+            Destination.objects.filter(remote_id__in=gone[i : i + BATCH_SIZE]).delete()
+    return counts
+
+
+def destinations_sync(
+    *,
+    client: InvocaClient,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> SyncCounts:
+    rows = fetch_all_destinations(
+        client,
+        page_size=settings.INVOCA_SYNC_PAGE_SIZE,
+        concurrency=settings.INVOCA_SYNC_CONCURRENCY,
+        on_progress=on_progress,
+    )
+    return apply_destinations(rows.values())

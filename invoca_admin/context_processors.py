@@ -1,0 +1,64 @@
+from functools import cached_property
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from .invoca import is_configured
+from .models import SyncRun
+
+
+class SyncState:
+    """What the layout's sync slot shows; every query runs only if the slot renders."""
+
+    def __init__(self, request: HttpRequest):
+        self.request = request
+
+    @cached_property
+    def configured(self) -> bool:
+        return is_configured()
+
+    @cached_property
+    def latest(self) -> SyncRun | None:
+        from .sync import sync_latest, sync_start_if_stale
+
+        user = getattr(self.request, "user", None)
+        if self.request.method == "GET" and user is not None and user.is_authenticated:
+            sync_start_if_stale(user=user)
+        return sync_latest()
+
+    @cached_property
+    def last_ok(self) -> SyncRun | None:
+        from .sync import sync_last_finished
+
+        return sync_last_finished()
+
+    @cached_property
+    def stale(self) -> bool:
+        from .sync import sync_is_stale
+
+        return sync_is_stale()
+
+    @property
+    def running(self) -> bool:
+        return self.latest is not None and self.latest.is_running
+
+    @property
+    def failed(self) -> bool:
+        return self.latest is not None and self.latest.status == SyncRun.Status.FAILED
+
+    @property
+    def can_sync(self) -> bool:
+        user = getattr(self.request, "user", None)
+        return bool(user and user.has_perm("invoca_admin.add_syncrun")) and self.configured
+
+    @property
+    def ttl_minutes(self) -> int:
+        return max(1, settings.INVOCA_CACHE_TTL // 60)
+
+
+def dashboard(request: HttpRequest) -> dict:
+    return {
+        "sync_state": SyncState(request),
+        "invoca_network_id": settings.INVOCA_NETWORK_ID,
+        "invoca_api_version": settings.INVOCA_API_VERSION,
+    }

@@ -1,0 +1,176 @@
+"""Running a sync: the database-held claim, progress, and the outcome.
+
+Two syncs never run at once: the claim is a SyncRun row in RUNNING state, and a
+partial unique constraint admits only one. A worker that dies leaves a claim
+whose heartbeat stops; after INVOCA_SYNC_STALE_SECONDS it is marked failed and
+a new sync may start.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from destinations.sync import destinations_sync
+from ringpools.sync import ringpools_sync
+
+from .invoca import InvocaClient, InvocaError, get_client, is_configured
+from .models import SyncRun
+
+logger = logging.getLogger(__name__)
+
+
+class SyncAlreadyRunning(Exception):
+    def __init__(self, run: SyncRun):
+        super().__init__(f"A sync is already running (started {run.started_at:%H:%M:%S}).")
+        self.run = run
+
+
+def sync_latest() -> SyncRun | None:
+    return SyncRun.objects.select_related("triggered_by").first()
+
+
+def sync_last_finished() -> SyncRun | None:
+    return (
+        SyncRun.objects.filter(status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL])
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def expire_stale_claims() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
+    return SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="The sync stopped responding (its worker was stopped or is not running).",
+    )
+
+
+def sync_claim(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun:
+    """Take the one sync slot, or raise SyncAlreadyRunning."""
+    expire_stale_claims()
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                status=SyncRun.Status.RUNNING,
+                trigger=trigger,
+                triggered_by=user if user is not None and user.is_authenticated else None,
+                stage="queued",
+            )
+    except IntegrityError:
+        running = SyncRun.objects.filter(status=SyncRun.Status.RUNNING).first()
+        if running is None:  # it finished between our insert and this read
+            return sync_claim(trigger=trigger, user=user)
+        raise SyncAlreadyRunning(running) from None
+
+
+def sync_start(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun:
+    """Claim the slot and hand the work to the background worker."""
+    from .tasks import run_sync
+
+    run = sync_claim(trigger=trigger, user=user)
+    run_sync.enqueue(run.pk)
+    return run
+
+
+def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun:
+    """Do the work of a claimed run; always leaves it finished (never RUNNING)."""
+    runs = SyncRun.objects.filter(pk=run.pk)
+
+    def progress(**fields) -> None:
+        fields["heartbeat_at"] = timezone.now()
+        runs.update(**fields)
+
+    destinations_error: InvocaError | None = None
+    warnings: list[str] = []
+    try:
+        client = client or get_client()
+        progress(stage="destinations")
+        counts = destinations_sync(
+            client=client, on_progress=lambda done, total: progress(pages_done=done, pages_total=total)
+        )
+        progress(
+            destinations_total=counts.total,
+            destinations_new=counts.new,
+            destinations_changed=counts.changed,
+            destinations_removed=counts.removed,
+        )
+    except InvocaError as exc:
+        destinations_error = exc
+        logger.warning("Destination sync #%s failed: %s", run.pk, exc.message)
+    except BaseException as exc:
+        runs.update(
+            status=SyncRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"The sync stopped unexpectedly ({type(exc).__name__}). The cache was not changed.",
+        )
+        raise
+
+    if destinations_error is None or not _is_fatal_for_all(destinations_error):
+        try:
+            progress(stage="ring pools")
+            result = ringpools_sync(client=client, on_stage=lambda stage: progress(stage=stage))
+            warnings.extend(result.warnings)
+            progress(
+                advertisers_total=result.advertisers,
+                campaigns_total=result.campaigns,
+                ring_pools_total=result.ring_pools,
+            )
+        except InvocaError as exc:
+            warnings.append(f"Advertisers, campaigns and ring pools did not sync: {exc.message}")
+
+    if destinations_error is not None:
+        status, error = SyncRun.Status.FAILED, _failure_text(destinations_error)
+    elif warnings:
+        status, error = SyncRun.Status.PARTIAL, ""
+    else:
+        status, error = SyncRun.Status.SUCCEEDED, ""
+    runs.update(
+        status=status,
+        stage="",
+        finished_at=timezone.now(),
+        error=error,
+        warnings="\n".join(warnings),
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _is_fatal_for_all(exc: InvocaError) -> bool:
+    """No point asking for ring pools when Invoca is down or refuses the token."""
+    from .invoca import InvocaAuthError, InvocaNotConfigured, InvocaUnavailable
+
+    return isinstance(exc, InvocaAuthError | InvocaNotConfigured | InvocaUnavailable)
+
+
+def _failure_text(exc: InvocaError) -> str:
+    return f"{exc.message} The cache was left as it was."
+
+
+def sync_is_stale() -> bool:
+    last = sync_last_finished()
+    if last is None or last.finished_at is None:
+        return True
+    return timezone.now() - last.finished_at > timedelta(seconds=settings.INVOCA_CACHE_TTL)
+
+
+def sync_start_if_stale(*, user: AbstractBaseUser | None = None) -> SyncRun | None:
+    """Start an automatic sync when the cache is older than INVOCA_CACHE_TTL.
+
+    Only one attempt per TTL: if the latest run (whatever its outcome) started
+    within the TTL, nothing is started, so a failing Invoca is not hammered.
+    """
+    if not settings.INVOCA_AUTO_SYNC or not is_configured() or not sync_is_stale():
+        return None
+    latest = sync_latest()
+    ttl = timedelta(seconds=settings.INVOCA_CACHE_TTL)
+    if latest is not None and timezone.now() - latest.started_at < min(ttl, timedelta(minutes=5)):
+        return None
+    try:
+        return sync_start(trigger="auto", user=user)
+    except SyncAlreadyRunning:
+        return None

@@ -1,0 +1,86 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
+
+from .htmx import HtmxHttpRequest, is_partial
+from .invoca import InvocaError, get_client, is_configured
+from .models import AuditEntry
+from .sync import SyncAlreadyRunning, sync_start
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "home.html", {"configured": is_configured()})
+
+
+@require_GET
+def connection_check(request: HtmxHttpRequest) -> HttpResponse:
+    """A live check through the client: counts, or the plain reason it failed."""
+    context: dict = {"configured": is_configured()}
+    if context["configured"]:
+        try:
+            with get_client() as client:
+                context["destinations_total"] = client.list_destinations(limit=1).total
+                context["advertisers_total"] = len(client.list_advertisers())
+        except InvocaError as exc:
+            logger.warning("Connection check failed: %s", exc.message)
+            context["error"] = exc
+    return render(request, "home.html#connection", context)
+
+
+@require_POST
+@permission_required("invoca_admin.add_syncrun", raise_exception=True)
+def sync_now(request: HtmxHttpRequest) -> HttpResponse:
+    if not is_configured():
+        messages.error(request, "Invoca is not configured: set INVOCA_API_URL and friends first.")
+    else:
+        try:
+            sync_start(trigger="manual", user=request.user)
+            messages.info(request, "Sync started. You can keep working while it runs.")
+        except SyncAlreadyRunning as exc:
+            messages.warning(request, str(exc))
+    if request.htmx:
+        return render(request, "components/sync_status.html")
+    return redirect(request.POST.get("next") or "home")
+
+
+@require_GET
+def sync_status(request: HtmxHttpRequest) -> HttpResponse:
+    """The layout's sync slot; polled while a sync runs."""
+    response = render(request, "components/sync_status.html")
+    if request.GET.get("was_running"):
+        from .sync import sync_latest
+
+        latest = sync_latest()
+        if latest is not None and not latest.is_running:
+            trigger_client_event(response, "syncFinished", {"status": latest.status})
+    return response
+
+
+@require_GET
+def audit_log(request: HtmxHttpRequest) -> HttpResponse:
+    entries = AuditEntry.objects.select_related("user")
+    action = request.GET.get("action", "")
+    if action:
+        entries = entries.filter(action=action)
+    outcome = request.GET.get("outcome", "")
+    if outcome in AuditEntry.Outcome.values:
+        entries = entries.filter(outcome=outcome)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "action": action,
+        "outcome": outcome,
+        "actions": AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct(),
+        "outcomes": AuditEntry.Outcome.choices,
+    }
+    template = "audit.html#table" if is_partial(request) else "audit.html"
+    return render(request, template, context)

@@ -1,0 +1,162 @@
+"""Sync of advertisers, campaigns and ring pools from Invoca.
+
+Advertisers first, then every advertiser's campaigns, then every campaign's ring
+pools (both fetched concurrently, bounded). A campaign (or advertiser) whose
+children fail to load is reported as a warning and keeps its cached children;
+everything else is applied in one transaction.
+"""
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from invoca_admin.invoca import Campaign as RemoteCampaign
+from invoca_admin.invoca import InvocaClient, InvocaError
+from invoca_admin.invoca import RingPool as RemoteRingPool
+
+from .models import Advertiser, Campaign, RingPool
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RingPoolSyncResult:
+    advertisers: int = 0
+    campaigns: int = 0
+    ring_pools: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def ring_pool_fields(remote: RemoteRingPool) -> dict:
+    return {
+        "remote_id": remote.id if isinstance(remote.id, int) else None,
+        "name": (remote.name or "")[:255],
+        "object_url": remote.object_url or "",
+        "pool_type": remote.pool_type or "",
+        "destination_type": remote.destination_type or "",
+        "destination_url": remote.destination_url or "",
+        "lifetime_seconds": remote.lifetime_seconds,
+        "max_pool_size": remote.max_pool_size,
+        "preferred": remote.preferred,
+        "is_first_preference": remote.is_first_preference,
+        "fill_immediately": remote.fill_immediately,
+        "allow_overflow": remote.allow_overflow,
+        "is_local": bool(remote.local_center or remote.tn_prefix_whitelist),
+        "payload": remote.raw,
+    }
+
+
+def ring_pool_upsert(*, campaign: Campaign, remote: RemoteRingPool) -> RingPool:
+    """Write one ring pool Invoca returned into the cache (after a remote write)."""
+    fields = ring_pool_fields(remote)
+    fields["synced_at"] = timezone.now()
+    obj, _ = RingPool.objects.update_or_create(
+        campaign=campaign, id_from_network=remote.id_from_network, defaults=fields
+    )
+    return obj
+
+
+def _map_concurrently(func, items, *, concurrency):
+    """[(item, result | InvocaError)] for every item, in order."""
+
+    def call(item):
+        try:
+            return item, func(item)
+        except InvocaError as exc:
+            return item, exc
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(call, items))
+
+
+def ringpools_sync(
+    *,
+    client: InvocaClient,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> RingPoolSyncResult:
+    concurrency = settings.INVOCA_SYNC_CONCURRENCY
+    result = RingPoolSyncResult()
+    on_stage("advertisers")
+    advertisers = client.list_advertisers()
+
+    on_stage("campaigns")
+    campaigns_by_adv = _map_concurrently(
+        lambda adv: client.list_campaigns(adv.id_from_network),
+        advertisers,
+        concurrency=concurrency,
+    )
+    failed_advertisers: set[str] = set()
+    campaign_pairs: list[tuple[str, RemoteCampaign]] = []
+    for adv, outcome in campaigns_by_adv:
+        if isinstance(outcome, InvocaError):
+            failed_advertisers.add(adv.id_from_network)
+            result.warnings.append(f"Campaigns of advertiser {adv.name!s} did not load: {outcome}")
+        else:
+            campaign_pairs.extend((adv.id_from_network, c) for c in outcome)
+
+    on_stage("ring pools")
+    pools_by_campaign = _map_concurrently(
+        lambda pair: client.list_ring_pools(pair[0], pair[1].id_from_network),
+        campaign_pairs,
+        concurrency=concurrency,
+    )
+    failed_campaigns: set[str] = set()
+    for (_adv_id, camp), outcome in pools_by_campaign:
+        if isinstance(outcome, InvocaError):
+            failed_campaigns.add(camp.id_from_network)
+            result.warnings.append(f"Ring pools of campaign {camp.name!s} did not load: {outcome}")
+
+    now = timezone.now()
+    with transaction.atomic():
+        adv_objs: dict[str, Advertiser] = {}
+        for adv in advertisers:
+            adv_objs[adv.id_from_network], _ = Advertiser.objects.update_or_create(
+                id_from_network=adv.id_from_network,
+                defaults={
+                    "remote_id": adv.id if isinstance(adv.id, int) else None,
+                    "name": (adv.name or "")[:255],
+                    "approval_status": adv.approval_status or "",
+                    "payload": adv.raw,
+                    "synced_at": now,
+                },
+            )
+        camp_objs: dict[str, Campaign] = {}
+        for adv_id, camp in campaign_pairs:
+            camp_objs[camp.id_from_network], _ = Campaign.objects.update_or_create(
+                id_from_network=camp.id_from_network,
+                defaults={
+                    "advertiser": adv_objs[adv_id],
+                    "remote_id": camp.id if isinstance(camp.id, int) else None,
+                    "name": (camp.name or "")[:255],
+                    "status": camp.status or "",
+                    "payload": camp.raw,
+                    "synced_at": now,
+                },
+            )
+        for (_adv_id, camp), outcome in pools_by_campaign:
+            if isinstance(outcome, InvocaError):
+                continue
+            campaign = camp_objs[camp.id_from_network]
+            seen = []
+            for remote in outcome:
+                fields = ring_pool_fields(remote)
+                fields["synced_at"] = now
+                RingPool.objects.update_or_create(
+                    campaign=campaign, id_from_network=remote.id_from_network, defaults=fields
+                )
+                seen.append(remote.id_from_network)
+                result.ring_pools += 1
+            campaign.ring_pools.exclude(id_from_network__in=seen).delete()
+        # Remove what Invoca no longer lists, except below a parent that failed to load.
+        Campaign.objects.exclude(id_from_network__in=list(camp_objs)).exclude(
+            advertiser__id_from_network__in=failed_advertisers
+        ).delete()
+        Advertiser.objects.exclude(id_from_network__in=list(adv_objs)).delete()
+    result.advertisers = len(advertisers)
+    result.campaigns = len(campaign_pairs)
+    return result
