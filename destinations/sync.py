@@ -68,8 +68,11 @@ def digits(value: str) -> str:
     return "".join(ch for ch in value if ch.isdigit())
 
 
-def fingerprint(payload: dict) -> str:
-    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+def fingerprint(payload: dict, *, locally_ignored: bool) -> str:
+    """A digest of what a row is derived from: Invoca's record and the local ignore."""
+    blob = json.dumps(
+        [payload, locally_ignored], sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.md5(blob.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -113,11 +116,13 @@ def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> d
             tracked=pool is not None, ignored=bool(remote.ignored_at) or locally_ignored
         ),
         "payload": remote.raw,
-        "fingerprint": fingerprint(remote.raw),
+        "fingerprint": fingerprint(remote.raw, locally_ignored=locally_ignored),
     }
 
 
-def destination_upsert(*, remote: RemoteDestination, synced_at: datetime | None = None) -> Destination:
+def destination_upsert(
+    *, remote: RemoteDestination, synced_at: datetime | None = None
+) -> Destination:
     """Write one destination Invoca returned into the cache (after a remote write)."""
     ignored = IgnoreRecord.objects.filter(remote_id=remote.id).exists()
     fields = destination_fields(remote, locally_ignored=ignored)

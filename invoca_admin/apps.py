@@ -29,4 +29,13 @@ class InvocaAdminConfig(AppConfig):
     verbose_name = "Invoca admin"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_out
+
         post_migrate.connect(ensure_editors_group, sender=self)
+        user_logged_out.connect(say_logged_out)
+
+
+def say_logged_out(sender, request, user, **kwargs) -> None:
+    from django.contrib import messages
+
+    messages.info(request, "You are logged out.")

@@ -136,7 +136,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Signed cookies first, the session for overflow: a message survives logout.
+MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Security headers. The CSP allows only this origin: htmx is served locally by

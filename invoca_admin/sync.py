@@ -91,7 +91,8 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         client = client or get_client()
         progress(stage="destinations")
         counts = destinations_sync(
-            client=client, on_progress=lambda done, total: progress(pages_done=done, pages_total=total)
+            client=client,
+            on_progress=lambda done, total: progress(pages_done=done, pages_total=total),
         )
         progress(
             destinations_total=counts.total,
@@ -106,7 +107,9 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         runs.update(
             status=SyncRun.Status.FAILED,
             finished_at=timezone.now(),
-            error=f"The sync stopped unexpectedly ({type(exc).__name__}). The cache was not changed.",
+            error=(
+                f"The sync stopped unexpectedly ({type(exc).__name__}). The cache was not changed."
+            ),
         )
         raise
 

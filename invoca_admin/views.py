@@ -79,7 +79,9 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "action": action,
         "outcome": outcome,
-        "actions": AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct(),
+        "actions": AuditEntry.objects.order_by("action")
+        .values_list("action", flat=True)
+        .distinct(),
         "outcomes": AuditEntry.Outcome.choices,
     }
     template = "audit.html#table" if is_partial(request) else "audit.html"

@@ -129,9 +129,11 @@ def page(browser, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content-Security-Policy" in msg.text
-        else None,
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content-Security-Policy" in msg.text
+            else None
+        ),
     )
     yield page
     context.close()

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,52 +14,106 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(db_index=True, max_length=40)),
-                ('target_type', models.CharField(max_length=40)),
-                ('target_id', models.CharField(db_index=True, max_length=64)),
-                ('target_label', models.CharField(blank=True, max_length=255)),
-                ('outcome', models.CharField(choices=[('ok', 'Succeeded'), ('failed', 'Failed')], default='ok', max_length=8)),
-                ('detail', models.TextField(blank=True)),
-                ('error_handle', models.CharField(blank=True, max_length=64)),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("action", models.CharField(db_index=True, max_length=40)),
+                ("target_type", models.CharField(max_length=40)),
+                ("target_id", models.CharField(db_index=True, max_length=64)),
+                ("target_label", models.CharField(blank=True, max_length=255)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("ok", "Succeeded"), ("failed", "Failed")],
+                        default="ok",
+                        max_length=8,
+                    ),
+                ),
+                ("detail", models.TextField(blank=True)),
+                ("error_handle", models.CharField(blank=True, max_length=64)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-pk'],
-                'indexes': [models.Index(fields=['target_type', 'target_id'], name='audit_target')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-pk"],
+                "indexes": [models.Index(fields=["target_type", "target_id"], name="audit_target")],
             },
         ),
         migrations.CreateModel(
-            name='SyncRun',
+            name="SyncRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('partial', 'Succeeded with warnings'), ('failed', 'Failed')], default='running', max_length=16)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(auto_now_add=True)),
-                ('trigger', models.CharField(default='manual', max_length=16)),
-                ('stage', models.CharField(blank=True, max_length=32)),
-                ('pages_done', models.PositiveIntegerField(default=0)),
-                ('pages_total', models.PositiveIntegerField(default=0)),
-                ('destinations_total', models.PositiveIntegerField(default=0)),
-                ('destinations_new', models.PositiveIntegerField(default=0)),
-                ('destinations_changed', models.PositiveIntegerField(default=0)),
-                ('destinations_removed', models.PositiveIntegerField(default=0)),
-                ('ring_pools_total', models.PositiveIntegerField(default=0)),
-                ('campaigns_total', models.PositiveIntegerField(default=0)),
-                ('advertisers_total', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('warnings', models.TextField(blank=True)),
-                ('triggered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("partial", "Succeeded with warnings"),
+                            ("failed", "Failed"),
+                        ],
+                        default="running",
+                        max_length=16,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(auto_now_add=True)),
+                ("trigger", models.CharField(default="manual", max_length=16)),
+                ("stage", models.CharField(blank=True, max_length=32)),
+                ("pages_done", models.PositiveIntegerField(default=0)),
+                ("pages_total", models.PositiveIntegerField(default=0)),
+                ("destinations_total", models.PositiveIntegerField(default=0)),
+                ("destinations_new", models.PositiveIntegerField(default=0)),
+                ("destinations_changed", models.PositiveIntegerField(default=0)),
+                ("destinations_removed", models.PositiveIntegerField(default=0)),
+                ("ring_pools_total", models.PositiveIntegerField(default=0)),
+                ("campaigns_total", models.PositiveIntegerField(default=0)),
+                ("advertisers_total", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("warnings", models.TextField(blank=True)),
+                (
+                    "triggered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-pk'],
-                'indexes': [models.Index(fields=['status', '-finished_at'], name='syncrun_status_finished')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('status',), name='one_running_sync')],
+                "ordering": ["-started_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["status", "-finished_at"], name="syncrun_status_finished")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "running")),
+                        fields=("status",),
+                        name="one_running_sync",
+                    )
+                ],
             },
         ),
     ]

@@ -53,7 +53,9 @@ class Command(BaseCommand):
         procs: list[subprocess.Popen] = []
 
         def start(*argv: str) -> subprocess.Popen:
-            proc = subprocess.Popen([*manage, *argv], env=child_env, start_new_session=True)
+            proc = subprocess.Popen(  # noqa: S603 (our own manage.py)
+                [*manage, *argv], env=child_env, start_new_session=True
+            )
             procs.append(proc)
             return proc
 
@@ -69,10 +71,21 @@ class Command(BaseCommand):
                     os.killpg(proc.pid, signal.SIGKILL)
 
         try:
-            self.stdout.write(f"Starting the Invoca sandbox on {sandbox_url} ({destinations} destinations)…")
+            self.stdout.write(
+                f"Starting the Invoca sandbox on {sandbox_url} ({destinations} destinations)…"
+            )
             start(
-                "invoca_sandbox", "--port", str(sandbox_port), "--destinations", str(destinations),
-                "--seed", str(seed), "--token", DEMO_TOKEN, "--network-id", DEMO_NETWORK,
+                "invoca_sandbox",
+                "--port",
+                str(sandbox_port),
+                "--destinations",
+                str(destinations),
+                "--seed",
+                str(seed),
+                "--token",
+                DEMO_TOKEN,
+                "--network-id",
+                DEMO_NETWORK,
             )
             self._wait_for(f"{sandbox_url}/_sandbox/health", procs[0])
 
@@ -81,7 +94,7 @@ class Command(BaseCommand):
             self.stdout.write("Syncing the sandbox's data into the cache…")
             call_command("sync_invoca")
 
-            start("db_worker", "--interval", "0.5")
+            start("db_worker", "--interval", "0.5", "--no-reload", "--no-startup-delay")
             web = start("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks")
             self._wait_for(f"http://127.0.0.1:{port}/accounts/login/", web)
 
@@ -124,7 +137,9 @@ class Command(BaseCommand):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise CommandError(f"{' '.join(proc.args[2:3])} exited while starting (code {proc.returncode}).")
+                raise CommandError(
+                    f"{' '.join(proc.args[2:3])} exited while starting (code {proc.returncode})."
+                )
             try:
                 with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback only)
                     return

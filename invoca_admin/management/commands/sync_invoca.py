@@ -16,6 +16,8 @@ class Command(BaseCommand):
         run = sync_execute(run)
         if run.status == SyncRun.Status.FAILED:
             raise CommandError(f"Sync failed: {run.error}")
-        self.stdout.write(self.style.SUCCESS(f"Sync #{run.pk} {run.get_status_display().lower()}: {run.summary}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Sync #{run.pk} {run.get_status_display().lower()}: {run.summary}.")
+        )
         for warning in filter(None, run.warnings.splitlines()):
             self.stdout.write(self.style.WARNING(f"warning: {warning}"))

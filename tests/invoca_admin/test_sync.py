@@ -1,0 +1,170 @@
+"""Sync against the live sandbox over HTTP: paging, upserts, removals, failures, the guard."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from destinations.models import Destination, IgnoreRecord
+from invoca_admin.invoca import get_client
+from invoca_admin.models import SyncRun
+from invoca_admin.sync import SyncAlreadyRunning, sync_claim, sync_execute
+from ringpools.models import Advertiser, Campaign, RingPool
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return sorted(Destination.objects.values_list("remote_id", "status", "fingerprint"))
+
+
+class TestFullSync:
+    def test_fills_the_cache_with_every_destination(self, sandbox):
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert run.status == "succeeded"
+        with get_client() as client:
+            remote = {d.id: d for d in client.iter_destinations(page_size=50)}
+        assert Destination.objects.count() == len(remote) == 120 == run.destinations_total
+        assert run.destinations_new == 120
+        statuses = set(Destination.objects.values_list("status", flat=True))
+        assert statuses == {"discovered", "tracked", "ignored"}
+        for row in Destination.objects.all():
+            assert row.phone_number == remote[row.remote_id].phone_number
+            assert row.status == remote[row.remote_id].status
+            assert row.phone_digits == "".join(c for c in row.phone_number if c.isdigit())
+
+    def test_pages_by_rows_received_when_the_server_caps_the_page(self, sandbox_factory, settings):
+        handle = sandbox_factory(destinations=230, seed=3, max_page_size=40)
+        settings.INVOCA_SYNC_PAGE_SIZE = 500
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert Destination.objects.count() == 230
+        assert run.pages_total == run.pages_done == 6  # ceil(230 / 40)
+        pages = [q for m, p, q in handle.request_log if p.endswith("customer_phone_numbers.json")]
+        assert len(pages) == 6
+
+    def test_caches_advertisers_campaigns_and_ring_pools(self, sandbox):
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert Advertiser.objects.count() == run.advertisers_total > 0
+        assert Campaign.objects.count() == run.campaigns_total > 0
+        assert RingPool.objects.count() == run.ring_pools_total > 0
+        tracked = Destination.objects.filter(status="tracked").first()
+        assert RingPool.objects.filter(id_from_network=tracked.ring_pool_id_from_network).exists()
+
+    def test_resync_counts_changes_and_removals(self, sandbox):
+        call_command("sync_invoca")
+        victim = Destination.objects.order_by("remote_id").first()
+        with get_client() as client:
+            client.delete_destination(victim.remote_id)
+        call_command("sync_invoca")
+        run = SyncRun.objects.first()
+        assert run.destinations_removed == 1
+        assert run.destinations_new == 0
+        assert run.destinations_changed == 0
+        assert not Destination.objects.filter(remote_id=victim.remote_id).exists()
+
+    def test_local_ignore_survives_a_resync(self, sandbox):
+        call_command("sync_invoca")
+        row = Destination.objects.filter(status="discovered").first()
+        IgnoreRecord.objects.create(remote_id=row.remote_id, phone_number=row.phone_number)
+        call_command("sync_invoca")
+        row.refresh_from_db()
+        assert row.status == "ignored"
+
+
+class TestFailures:
+    def test_failure_mid_sync_leaves_the_cache_exactly_as_it_was(self, sandbox_factory, settings):
+        handle = sandbox_factory(destinations=200, seed=5, max_page_size=25)
+        settings.INVOCA_SYNC_CONCURRENCY = 1
+        call_command("sync_invoca")
+        before = snapshot()
+        with get_client() as client:  # change the remote side so a full pass would differ
+            client.delete_destination(before[0][0])
+        handle.state.fail_after = 3  # the 4th request onwards answers 500
+        with pytest.raises(CommandError, match="Sync failed"):
+            call_command("sync_invoca")
+        assert snapshot() == before
+        run = SyncRun.objects.first()
+        assert run.status == "failed"
+        assert "error handle" in run.error
+        assert "cache was left as it was" in run.error
+
+    def test_unreachable_invoca_fails_with_a_one_line_reason(self, sandbox):
+        sandbox.state.outage = True
+        with pytest.raises(CommandError) as exc:
+            call_command("sync_invoca")
+        assert "\n" not in str(exc.value)
+        assert SyncRun.objects.get().status == "failed"
+
+    def test_a_campaign_that_fails_is_reported_not_fatal(self, sandbox, monkeypatch):
+        from invoca_admin.invoca import InvocaClient, InvocaServerError
+
+        real = InvocaClient.list_ring_pools
+        calls = []
+
+        def flaky(self, adv, camp):
+            calls.append(camp)
+            if len(calls) == 1:
+                raise InvocaServerError("Invoca had an internal error (error handle 42).", 500)
+            return real(self, adv, camp)
+
+        monkeypatch.setattr(InvocaClient, "list_ring_pools", flaky)
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert run.status == "partial"
+        assert "did not load" in run.warnings
+        assert Destination.objects.count() == 120  # destinations do not depend on ring pools
+
+    def test_token_never_logged(self, sandbox, caplog):
+        caplog.set_level(logging.DEBUG)
+        sandbox.state.fail_rate = 1.0
+        with pytest.raises(CommandError):
+            call_command("sync_invoca")
+        assert sandbox.token not in caplog.text
+        assert sandbox.token not in SyncRun.objects.get().error
+
+
+class TestOneSyncAtATime:
+    def test_second_claim_is_refused(self, db):
+        first = sync_claim(trigger="manual")
+        with pytest.raises(SyncAlreadyRunning) as exc:
+            sync_claim(trigger="manual")
+        assert exc.value.run == first
+
+    def test_command_refuses_while_one_runs(self, sandbox):
+        sync_claim(trigger="manual")
+        with pytest.raises(CommandError, match="already running"):
+            call_command("sync_invoca")
+
+    def test_a_dead_workers_claim_expires(self, db, settings):
+        stale = sync_claim(trigger="manual")
+        SyncRun.objects.filter(pk=stale.pk).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        )
+        fresh = sync_claim(trigger="manual")
+        stale.refresh_from_db()
+        assert stale.status == "failed"
+        assert fresh.is_running
+
+    def test_execute_always_finishes_the_run(self, sandbox):
+        run = sync_execute(sync_claim(trigger="manual"))
+        assert run.status == "succeeded"
+        assert run.finished_at is not None
+        assert not SyncRun.objects.filter(status="running").exists()
+
+
+class TestAutoSync:
+    def test_stale_cache_starts_a_sync_when_a_page_is_viewed(
+        self, editor_client, sandbox, settings
+    ):
+        settings.INVOCA_AUTO_SYNC = True
+        editor_client.get("/")
+        run = SyncRun.objects.get()
+        assert run.trigger == "auto"
+        assert Destination.objects.count() == 120
+        editor_client.get("/")  # fresh now: nothing more
+        assert SyncRun.objects.count() == 1
