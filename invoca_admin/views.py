@@ -11,6 +11,7 @@ from django_htmx.http import trigger_client_event
 from .htmx import HtmxHttpRequest, is_partial
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry
+from .selectors import cache_overview
 from .sync import SyncAlreadyRunning, sync_start
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"configured": is_configured()})
+    return render(request, "home.html", {"configured": is_configured(), "cache": cache_overview()})
 
 
 @require_GET

@@ -107,7 +107,7 @@ class TestSyncSlot:
         assert 'aria-valuenow="25"' in html
         assert "3 / 12 pages" in html
         assert 'hx-trigger="every 1s"' in html
-        assert "Sync now" not in html
+        assert "Sync now</button>" not in html
 
     def test_polling_stops_and_announces_the_end(self, editor_client, sandbox):
         SyncRun.objects.create(
@@ -133,7 +133,7 @@ class TestSyncSlot:
         assert "Invoca had an internal error." in html
 
     def test_viewer_cannot_sync(self, viewer_client, sandbox):
-        assert b"Sync now" not in viewer_client.get("/").content
+        assert b"Sync now</button>" not in viewer_client.get("/").content
         assert viewer_client.post("/sync/").status_code == 403
         assert not SyncRun.objects.exists()
 
@@ -188,3 +188,20 @@ class TestAuditLog:
 
     def test_bad_page_falls_back(self, editor_client):
         assert editor_client.get("/audit/?page=banana&outcome=%3Cx%3E").status_code == 200
+
+
+class TestOverview:
+    def test_shows_what_the_cache_holds_by_status(self, editor_client, sandbox):
+        from django.core.management import call_command
+
+        from destinations.models import Destination
+
+        call_command("sync_invoca")
+        html = editor_client.get("/").content.decode()
+        for status in ("discovered", "tracked", "ignored"):
+            count = Destination.objects.filter(status=status).count()
+            assert re.search(
+                rf'href="/destinations/\?status={status}"><span class="stat-value">{count}</span>',
+                html,
+            )
+        assert "No changes made through the dashboard yet." in html
