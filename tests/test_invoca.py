@@ -286,7 +286,7 @@ class TestRequests:
     def test_logs_call_without_token(self, client, rsps, caplog):
         rsps.get(DESTINATIONS, json=page_body([1], 1))
 
-        with caplog.at_level(logging.INFO, logger="invoca_admin.invoca"):
+        with caplog.at_level(logging.DEBUG, logger="invoca_admin.invoca"):
             client.list_destinations()
 
         (record,) = [r for r in caplog.records if r.name == "invoca_admin.invoca"]
@@ -660,7 +660,7 @@ class TestRetries:
         ordered.get(DESTINATIONS, body=requests.Timeout())
         ordered.get(DESTINATIONS, json=page_body([], 0))
 
-        with caplog.at_level(logging.INFO, logger="invoca_admin.invoca"):
+        with caplog.at_level(logging.DEBUG, logger="invoca_admin.invoca"):
             client.list_destinations()
 
         assert "attempt 1/4" in caplog.text
