@@ -4,5 +4,10 @@ from . import views
 
 app_name = "destinations"
 urlpatterns = [
-    path("", views.destination_list, name="list"),
+    path("", views.destination_list_view, name="list"),
+    path("bulk/", views.destination_bulk, name="bulk"),
+    path("<int:remote_id>/", views.destination_detail, name="detail"),
+    path("<int:remote_id>/ignore/", views.destination_ignore, name="ignore"),
+    path("<int:remote_id>/unignore/", views.destination_unignore, name="unignore"),
+    path("<int:remote_id>/delete/", views.destination_delete, name="delete"),
 ]

@@ -1,10 +1,411 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Destinations: the HTMX list, the detail page, and the ignore / un-ignore / delete actions.
 
-from invoca_admin.htmx import HtmxHttpRequest
+List state lives in the query string (`status`, `query`, `campaign`, `sort_by`,
+`sort_dir`, `page`, `per_page`). Row and bulk actions POST to URLs that carry the
+same query string, so their answer (a row, or the table) is rendered for the
+view the user is looking at, and without JS the redirect goes back to it.
+"""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.invoca import InvocaError
+
+from . import services
+from .forms import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, DestinationFilterForm
+from .models import Destination, Status
+from .selectors import (
+    destination_audit_history,
+    destination_campaign_choices,
+    destination_get,
+    destination_list,
+    destination_ring_pool,
+    destination_status_counts,
+    destinations_with_ignores,
+)
+
+TEMPLATE = "destinations/list.html"
+COLUMNS = (  # (sort key, label, hidden at narrow widths)
+    ("phone_number", "Phone number", False),
+    ("campaign", "Campaign", True),  # at narrow widths shown under the number
+    ("ring_pool", "Ring pool", True),
+    ("status", "Status", False),
+    ("created", "Created", True),
+    ("updated", "Updated", True),
+)
+STATUS_TABS = (("", "All"), *Status.choices)
+
+
+# --- context ------------------------------------------------------------------------------
+
+
+def _tabs(form: DestinationFilterForm, counts: dict[str, int]) -> list[dict]:
+    current = form.filters.status
+    return [
+        {
+            "key": key or None,  # None drops `status` from the tab's query string
+            "label": label,
+            "count": counts[key or "all"],
+            "current": key == current,
+        }
+        for key, label in STATUS_TABS
+    ]
+
+
+def _track_url() -> str:
+    """The ring pool form a discovered destination's Track action opens (if it exists yet)."""
+    try:
+        return reverse("ringpools:create")
+    except NoReverseMatch:
+        return ""
+
+
+def _permissions(request: HtmxHttpRequest) -> dict:
+    user = request.user
+    can_change = user.has_perm("destinations.change_destination")
+    can_delete = user.has_perm("destinations.delete_destination")
+    track_url = _track_url() if user.has_perm("ringpools.add_ringpool") else ""
+    can_act = can_change or can_delete or bool(track_url)
+    return {
+        "can_change": can_change,
+        "can_delete": can_delete,
+        "can_bulk": can_change or can_delete,
+        "can_act": can_act,
+        "track_url": track_url,
+        "colspan": len(COLUMNS) + int(can_change or can_delete) + int(can_act),
+        "list_url": reverse("destinations:list"),
+    }
+
+
+def _columns(form: DestinationFilterForm) -> list[dict]:
+    filters = form.filters
+    columns = []
+    for key, label, narrow_hidden in COLUMNS:
+        active = filters.sort_by == key
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "active": active,
+                "dir": filters.sort_dir if active else "",
+                "next_dir": "desc" if active and filters.sort_dir == "asc" else "asc",
+                "hide_narrow": narrow_hidden,
+            }
+        )
+    return columns
+
+
+def _state_context(
+    request: HtmxHttpRequest,
+    form: DestinationFilterForm,
+    counts: dict[str, int],
+    *,
+    page_number: int | None,
+) -> dict:
+    """What every list fragment needs: permissions, tabs, columns and the list state."""
+    filters = form.filters
+    state = form.state(page=page_number)
+    return {
+        **_permissions(request),
+        "form": form,
+        "filters": filters,
+        "counts": counts,
+        "tabs": _tabs(form, counts),
+        "columns": _columns(form),
+        "matching": counts[filters.status or "all"],
+        "per_page": form.page_size,
+        "state": state,
+        "state_qs": f"?{state.urlencode()}" if state else "",
+    }
+
+
+def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict:
+    """Everything the table partial needs, for the state `form` describes."""
+    filters = form.filters
+    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    # The aggregate above already counted the current tab: no second COUNT(*).
+    count = counts[filters.status or "all"]
+    paginator = Paginator(destination_list(filters=filters, match_count=count), form.page_size)
+    paginator.count = count
+    page = paginator.get_page(form.page_number)
+    page.object_list = destinations_with_ignores(page.object_list)
+    return {
+        **_state_context(request, form, counts, page_number=page.number),
+        "campaign_name": getattr(form, "campaign_name", None) if filters.campaign else None,
+        "page": page,
+        "elided_pages": list(
+            paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        ),
+        "per_page_choices": PER_PAGE_CHOICES,
+        "default_per_page": DEFAULT_PER_PAGE,
+    }
+
+
+def _back_to_list(request: HtmxHttpRequest) -> str:
+    """Where a non-htmx POST returns: a safe `next`, else the list with the same state."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    form = DestinationFilterForm(request.GET)
+    query = form.state(page=form.page_number).urlencode()
+    return reverse("destinations:list") + (f"?{query}" if query else "")
+
+
+def _get_destination(remote_id: int) -> Destination:
+    destination = destination_get(remote_id=remote_id)
+    if destination is None:
+        raise Http404("This destination is not in the cache (it may have been deleted).")
+    return destination
+
+
+def _table_response(request: HtmxHttpRequest) -> HttpResponse:
+    """The table partial for the state in the query string (after an htmx action)."""
+    return render(
+        request, f"{TEMPLATE}#table", _list_context(request, DestinationFilterForm(request.GET))
+    )
+
+
+def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpResponse:
+    """One re-rendered row plus (out of band) the counts it changed, for the same list state."""
+    form = DestinationFilterForm(request.GET)
+    filters = form.filters
+    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    context = _state_context(request, form, counts, page_number=form.page_number)
+    context["d"] = destination
+    return render(request, f"{TEMPLATE}#row_response", context)
+
+
+# --- pages --------------------------------------------------------------------------------
 
 
 @require_GET
-def destination_list(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
+    form = DestinationFilterForm(request.GET)
+    context = _list_context(request, form)
+    if is_partial(request):
+        return render(request, f"{TEMPLATE}#table", context)
+    context["campaign_choices"] = destination_campaign_choices()
+    return render(request, TEMPLATE, context)
+
+
+@require_GET
+def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
+    destination = _get_destination(remote_id)
+    ring_pool = destination_ring_pool(destination=destination)
+    object_url = ring_pool.object_url if ring_pool else ""
+    context = {
+        **_permissions(request),
+        "d": destination,
+        "ring_pool": ring_pool,
+        # Only a web address is linked: never a javascript: or data: URL from the API.
+        "pool_object_url": object_url if object_url.startswith(("https://", "http://")) else "",
+        "history": destination_audit_history(remote_id=remote_id),
+        "extra_fields": _extra_payload_fields(destination),
+        "payload_json": _pretty_json(destination.payload),
+    }
+    return render(request, "destinations/detail.html", context)
+
+
+KNOWN_PAYLOAD_KEYS = frozenset(
+    {
+        "id",
+        "country_code",
+        "phone_number",
+        "primary_url",
+        "requested_destination_name",
+        "acknowledged_at",
+        "created_at",
+        "updated_at",
+        "ignored_at",
+        "notified_at",
+        "advertiser_campaign",
+        "dynamic_number_pool",
+    }
+)
+
+
+def _extra_payload_fields(destination: Destination) -> list[tuple[str, str]]:
+    """Fields Invoca sent that have no column of their own, as (name, text)."""
+    payload = destination.payload if isinstance(destination.payload, dict) else {}
+    extra = []
+    for key in sorted(payload):
+        if key in KNOWN_PAYLOAD_KEYS:
+            continue
+        value = payload[key]
+        text = value if isinstance(value, str) else _pretty_json(value)
+        extra.append((str(key), text))
+    return extra
+
+
+def _pretty_json(value) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+# --- row actions ----------------------------------------------------------------------------
+
+
+def _after_row_action(request: HtmxHttpRequest, destination: Destination) -> HttpResponse:
+    if is_partial(request):
+        return _row_response(request, destination)
+    return redirect(_back_to_list(request))
+
+
+@require_POST
+@permission_required("destinations.change_destination", raise_exception=True)
+def destination_ignore(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
+    destination = _get_destination(remote_id)
+    outcome = services.destination_ignore(destination=destination, user=request.user)
+    number = destination.phone_number
+    if outcome == services.Outcome.DONE:
+        messages.success(request, f"Ignored {number}. Un-ignore it any time.")
+    elif outcome == services.Outcome.TRACKED:
+        messages.warning(request, f"{number} is tracked by a ring pool, so it cannot be ignored.")
+    else:
+        messages.info(request, f"{number} was already ignored.")
+    return _after_row_action(request, destination)
+
+
+@require_POST
+@permission_required("destinations.change_destination", raise_exception=True)
+def destination_unignore(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
+    destination = _get_destination(remote_id)
+    outcome = services.destination_unignore(destination=destination, user=request.user)
+    number = destination.phone_number
+    if outcome == services.Outcome.DONE:
+        messages.success(request, f"{number} is no longer ignored.")
+    elif outcome == services.Outcome.INVOCA_IGNORED:
+        messages.warning(
+            request,
+            f"{number} is ignored in Invoca itself; that can only be undone in Invoca.",
+        )
+    else:
+        messages.info(request, f"{number} was not ignored.")
+    return _after_row_action(request, destination)
+
+
+@require_POST
+@permission_required("destinations.delete_destination", raise_exception=True)
+def destination_delete(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
+    destination = _get_destination(remote_id)
+    number = destination.phone_number
+    deleted = False
+    try:
+        outcome = services.destination_delete(destination=destination, user=request.user)
+    except InvocaError as exc:
+        messages.error(request, f"Could not delete {number}: {exc.message} It was kept.")
+    else:
+        deleted = True
+        if outcome == services.Outcome.ALREADY:
+            messages.success(
+                request, f"{number} was already deleted in Invoca; removed it from the list."
+            )
+        else:
+            messages.success(request, f"Deleted {number} from Invoca.")
+    if is_partial(request):
+        return _table_response(request)
+    detail_url = reverse("destinations:detail", args=[remote_id])
+    target = _back_to_list(request)
+    if deleted and target.split("?")[0] == detail_url:
+        target = reverse("destinations:list")
+    return redirect(target)
+
+
+# --- bulk actions ---------------------------------------------------------------------------
+
+BULK_ACTIONS = {
+    # action: (permission needed, service, past tense for the summary, most rows at once)
+    "ignore": (
+        "destinations.change_destination",
+        services.destinations_ignore,
+        "Ignored",
+        services.BULK_MAX,
+    ),
+    "unignore": (
+        "destinations.change_destination",
+        services.destinations_unignore,
+        "Un-ignored",
+        services.BULK_MAX,
+    ),
+    "delete": (
+        "destinations.delete_destination",
+        services.destinations_delete,
+        "Deleted",
+        services.BULK_DELETE_MAX,
+    ),
+}
+
+
+def _bulk_selection(request: HtmxHttpRequest):
+    """The rows a bulk action applies to: the ticked ids, or every row matching the
+    filter sent in the POST body when "all matching" was chosen."""
+    if request.POST.get("select_all"):
+        return destination_list(filters=DestinationFilterForm(request.POST).filters)
+    ids = [int(value) for value in request.POST.getlist("ids") if value.lstrip("-").isdigit()]
+    return Destination.objects.filter(remote_id__in=ids).order_by("phone_digits", "pk")
+
+
+def _summary(verb: str, result: services.BulkResult) -> tuple[int, str]:
+    """One message for a bulk action: what succeeded, what did not and why."""
+
+    def listed(items: list[tuple[Destination, str]]) -> str:
+        shown = "; ".join(f"{d.phone_number} ({reason.rstrip('.')})" for d, reason in items[:5])
+        more = len(items) - 5
+        return shown + (f"; and {more} more" if more > 0 else "")
+
+    done = len(result.done)
+    parts = [f"{verb} {done} destination{'s' if done != 1 else ''}."]
+    if result.unchanged:
+        parts.append(f"{len(result.unchanged)} left as they were: {listed(result.unchanged)}.")
+    if result.failed:
+        parts.append(f"{len(result.failed)} failed: {listed(result.failed)}.")
+    if result.not_attempted:
+        parts.append(f"{len(result.not_attempted)} not attempted: {listed(result.not_attempted)}.")
+    if result.failed or result.not_attempted:
+        level = messages.ERROR if not done else messages.WARNING
+    elif not done:
+        level = messages.INFO
+    else:
+        level = messages.SUCCESS
+    return level, " ".join(parts)
+
+
+@require_POST
+def destination_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    action = request.POST.get("action", "")
+    if action not in BULK_ACTIONS:
+        if not request.user.has_perm("destinations.change_destination"):
+            raise PermissionDenied
+        messages.error(request, "Choose Ignore, Un-ignore or Delete for the selected rows.")
+    else:
+        permission, run, verb, limit = BULK_ACTIONS[action]
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        selection = _bulk_selection(request)
+        total = selection.count()
+        if total == 0:
+            messages.warning(request, "Nothing was selected: tick some rows first.")
+        elif total > limit:
+            messages.error(
+                request,
+                f"{total:,} destinations are selected; at most {limit:,} can be "
+                f"{verb.lower()} at once. Narrow the search or filter first.",
+            )
+        else:
+            result = run(destinations=list(selection), user=request.user)
+            level, text = _summary(verb, result)
+            messages.add_message(request, level, text)
+    if is_partial(request):
+        return _table_response(request)
+    return redirect(_back_to_list(request))

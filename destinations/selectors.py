@@ -1,0 +1,180 @@
+"""Reads of the destinations cache: the list, its tab counts and the detail page.
+
+Everything here reads the local database only; a GET never calls Invoca.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import Coalesce
+
+from invoca_admin.models import AuditEntry
+from ringpools.models import RingPool
+
+from .models import Destination, IgnoreRecord, Status
+from .sync import digits
+
+# Public sort key (the query string's `sort_by`) -> ORM field. A "pk" tiebreaker is
+# always appended so that pages are stable, and each pair has an index.
+SORT_FIELDS: dict[str, str] = {
+    "phone_number": "phone_digits",
+    "campaign": "campaign_name",
+    "ring_pool": "ring_pool_name",
+    "created": "created_at",
+    "updated": "updated_at",
+    "status": "status",
+}
+DEFAULT_SORT_BY = "phone_number"
+DEFAULT_SORT_DIR = "asc"
+SORT_DIRS = ("asc", "desc")
+AUDIT_TARGET_TYPE = "destination"
+# A search matching at most this many rows is sorted without the sort index.
+FEW_MATCHES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DestinationFilters:
+    """What the list shows; every field already checked (see `forms.DestinationFilterForm`)."""
+
+    status: str = ""  # "" = every status
+    query: str = ""
+    campaign: str = ""  # a campaign's id_from_network
+    sort_by: str = DEFAULT_SORT_BY
+    sort_dir: str = DEFAULT_SORT_DIR
+
+
+def _search(query: str) -> Q:
+    """A phone number whatever its punctuation, or a campaign name.
+
+    "(202) 555-0001", "202.555.0001" and "+1 202 555 0001" all find 202-555-0001:
+    the query is reduced to digits and matched against `phone_digits`; eleven
+    digits starting with the country code "1" also match the ten after it.
+    """
+    condition = Q(campaign_name__icontains=query)
+    number = digits(query)
+    if number:
+        condition |= Q(phone_digits__contains=number)
+        if len(number) == 11 and number.startswith("1"):
+            condition |= Q(phone_digits__contains=number[1:])
+    return condition
+
+
+def _filtered(*, query: str, campaign: str) -> QuerySet[Destination]:
+    qs = Destination.objects.all()
+    if query:
+        qs = qs.filter(_search(query))
+    if campaign:
+        qs = qs.filter(campaign_id_from_network=campaign)
+    return qs
+
+
+def destination_list(
+    *, filters: DestinationFilters, match_count: int | None = None
+) -> QuerySet[Destination]:
+    """The destinations matching `filters`, sorted, with a stable tiebreaker.
+
+    `match_count` (how many rows match, when the caller already counted them) lets a
+    rare search skip the sort index: walking the index in order would visit nearly
+    every row to find a handful of matches, while sorting a few hundred matches
+    costs next to nothing.
+    """
+    qs = _filtered(query=filters.query, campaign=filters.campaign)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    field = SORT_FIELDS.get(filters.sort_by, SORT_FIELDS[DEFAULT_SORT_BY])
+    descending = filters.sort_dir == "desc"
+    if filters.query and match_count is not None and match_count <= FEW_MATCHES:
+        # COALESCE(x, x) is x (NULLs included), but no index serves it.
+        key = Coalesce(F(field), F(field))
+        return qs.order_by(key.desc() if descending else key.asc(), "-pk" if descending else "pk")
+    prefix = "-" if descending else ""
+    return qs.order_by(f"{prefix}{field}", f"{prefix}pk")
+
+
+def destination_status_counts(*, query: str = "", campaign: str = "") -> dict[str, int]:
+    """{"all": n, "discovered": n, "tracked": n, "ignored": n} in one aggregate query."""
+    counts = _filtered(query=query, campaign=campaign).aggregate(
+        all=Count("pk"),
+        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+    )
+    return {key: value or 0 for key, value in counts.items()}
+
+
+def destination_campaign_choices() -> list[tuple[str, str]]:
+    """(id_from_network, name) of every campaign that has a cached destination, by name.
+
+    One row stands for each campaign (the lowest pk, found from the campaign index),
+    so this stays fast on 100,000 rows where a DISTINCT over both columns would not.
+    """
+    firsts = (
+        Destination.objects.exclude(campaign_id_from_network="")
+        .order_by()
+        .values("campaign_id_from_network")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    rows = (
+        Destination.objects.filter(pk__in=firsts)
+        .order_by("campaign_name", "campaign_id_from_network")
+        .values_list("campaign_id_from_network", "campaign_name")
+    )
+    return [(campaign_id, name or campaign_id) for campaign_id, name in rows]
+
+
+def destination_campaign_name(*, campaign: str) -> str | None:
+    """The name of a campaign that has cached destinations, or None if it has none."""
+    if not campaign:
+        return None
+    row = (
+        Destination.objects.filter(campaign_id_from_network=campaign)
+        .values_list("campaign_name", flat=True)
+        .order_by()
+        .first()
+    )
+    if row is None:
+        return None
+    return row or campaign
+
+
+def destination_ignore_records(*, remote_ids: Iterable[int]) -> dict[int, IgnoreRecord]:
+    """The dashboard's ignore records for these destinations, in one query."""
+    ids = list(remote_ids)
+    if not ids:
+        return {}
+    records = IgnoreRecord.objects.filter(remote_id__in=ids).select_related("ignored_by")
+    return {record.remote_id: record for record in records}
+
+
+def destinations_with_ignores(rows: Iterable[Destination]) -> list[Destination]:
+    """`rows` with `.ignore_record` set (an IgnoreRecord or None) on each: no N+1."""
+    rows = list(rows)
+    records = destination_ignore_records(remote_ids=[row.remote_id for row in rows])
+    for row in rows:
+        row.ignore_record = records.get(row.remote_id)
+    return rows
+
+
+def destination_get(*, remote_id: int) -> Destination | None:
+    row = Destination.objects.filter(remote_id=remote_id).first()
+    if row is not None:
+        destinations_with_ignores([row])
+    return row
+
+
+def destination_ring_pool(*, destination: Destination) -> RingPool | None:
+    """The cached ring pool a tracked destination belongs to, if the cache has it."""
+    if not destination.ring_pool_id_from_network:
+        return None
+    pools = RingPool.objects.filter(id_from_network=destination.ring_pool_id_from_network)
+    if destination.campaign_id_from_network:
+        pools = pools.filter(campaign__id_from_network=destination.campaign_id_from_network)
+    return pools.select_related("campaign__advertiser").first()
+
+
+def destination_audit_history(*, remote_id: int, limit: int = 50) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(target_type=AUDIT_TARGET_TYPE, target_id=str(remote_id))
+        .select_related("user")
+        .order_by("-at", "-pk")[:limit]
+    )

@@ -1,0 +1,177 @@
+"""The destinations list in a real Chromium, against the live sandbox."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from destinations.models import Destination, IgnoreRecord, Status
+from tests.conftest import login
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def signed_in(page, editor, sandbox):
+    """The sandbox synced into the cache, and the editor logged in on the list."""
+    call_command("sync_invoca")
+    login(page, "editor")
+    page.goto("/destinations/")
+    expect(page.get_by_role("heading", name="Destinations")).to_be_visible()
+    page.evaluate("window.__sameDocument = true")  # gone if the page ever fully reloads
+    return page
+
+
+def rows(page):
+    return page.locator("#destination-table tbody tr[id^=destination-]")
+
+
+def tab(page, name):
+    return page.locator("#destination-tabs a", has_text=name)
+
+
+def same_document(page) -> bool:
+    return page.evaluate("window.__sameDocument === true")
+
+
+def test_search_as_you_type(signed_in):
+    page = signed_in
+    target = Destination.objects.filter(status=Status.DISCOVERED).order_by("pk").first()
+    digits = target.phone_digits
+    typed = f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+    page.get_by_label("Search by number or campaign").press_sequentially(typed, delay=20)
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first).to_contain_text(target.phone_number)
+    expect(page).to_have_url(re.compile(r"\?query=\(\d{3}\)%20\d{3}-\d{4}$"))
+    assert same_document(page)
+    page.get_by_label("Search by number or campaign").fill("no such number 000 000")
+    expect(page.locator("#destination-table .empty")).to_contain_text(
+        "No destinations match “no such number 000 000”."
+    )
+
+
+def test_status_tabs(signed_in):
+    page = signed_in
+    ignored = Destination.objects.filter(status=Status.IGNORED).count()
+    tab(page, "Ignored").click()
+    expect(page).to_have_url(re.compile(r"status=ignored"))
+    expect(tab(page, "Ignored")).to_have_attribute("aria-current", "page")
+    expect(rows(page)).to_have_count(ignored)
+    expect(page.locator("#destination-table tbody .badge-tracked")).to_have_count(0)
+    expect(page.locator("#destination-table tbody .badge-discovered")).to_have_count(0)
+    assert same_document(page)
+
+
+def test_sort_toggles_with_an_arrow(signed_in):
+    page = signed_in
+    header = page.locator("thead th", has_text="Phone number")
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    lowest = Destination.objects.order_by("phone_digits").first().phone_number
+    highest = Destination.objects.order_by("-phone_digits").first().phone_number
+    expect(rows(page).first).to_contain_text(lowest)
+    header.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"sort_dir=desc"))
+    expect(header).to_have_attribute("aria-sort", "descending")
+    expect(header).to_contain_text("▼")
+    expect(rows(page).first).to_contain_text(highest)
+    header.get_by_role("link").click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    expect(rows(page).first).to_contain_text(lowest)
+
+
+def test_back_button_restores_the_previous_view(signed_in):
+    page = signed_in
+    search = page.get_by_label("Search by number or campaign")
+    tab(page, "Ignored").click()
+    expect(page).to_have_url(re.compile(r"status=ignored"))
+    ignored = rows(page).count()
+    search.fill("Brand Search")
+    expect(page).to_have_url(re.compile(r"query=Brand"))
+    expect(page.locator("#destination-table")).to_have_attribute("data-query", "Brand Search")
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"status=ignored$"))
+    expect(rows(page)).to_have_count(ignored)
+    expect(search).to_have_value("")
+    expect(tab(page, "Ignored")).to_have_attribute("aria-current", "page")
+
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"query=Brand"))
+    expect(search).to_have_value("Brand Search")
+
+    page.reload()  # the URL alone rebuilds the same view
+    expect(search).to_have_value("Brand Search")
+    expect(tab(page, "Ignored")).to_have_attribute("aria-current", "page")
+    expect(page.locator("html")).to_have_count(1)
+    expect(page.locator("header.topbar")).to_be_visible()
+
+
+def test_ignore_updates_the_row_in_place(signed_in):
+    page = signed_in
+    tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    discovered = int(tab(page, "Discovered").locator(".count").inner_text())
+    row = rows(page).first
+    row_id = row.get_attribute("id")
+    row.get_by_role("button", name="Ignore").click()
+    row = page.locator(f"#{row_id}")
+    expect(row.locator(".badge-ignored")).to_be_visible()
+    expect(row).to_contain_text("by editor")
+    expect(row.get_by_role("button", name="Un-ignore")).to_be_visible()
+    expect(tab(page, "Discovered").locator(".count")).to_have_text(str(discovered - 1))
+    expect(page.locator("#messages")).to_contain_text("Ignored")
+    expect(page).to_have_url(re.compile(r"status=discovered"))
+    assert same_document(page)
+    remote_id = int(row_id.removeprefix("destination-"))
+    assert IgnoreRecord.objects.filter(remote_id=remote_id).exists()
+
+
+def test_delete_asks_first_then_removes_the_row(signed_in, sandbox):
+    page = signed_in
+    tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    row = rows(page).first
+    row_id = row.get_attribute("id")
+    number = row.locator(".phone").inner_text()
+    dialog = page.locator("#confirm-dialog")
+
+    row.get_by_role("button", name="Delete").click()
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text(f"Delete {number}")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f"#{row_id}")).to_be_visible()
+
+    row.get_by_role("button", name="Delete").click()
+    dialog.get_by_role("button", name="Delete").click()
+    expect(page.locator(f"#{row_id}")).to_have_count(0)
+    expect(page.locator("#messages")).to_contain_text(f"Deleted {number} from Invoca.")
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    remote_id = int(row_id.removeprefix("destination-"))
+    assert not Destination.objects.filter(remote_id=remote_id).exists()
+    assert sandbox.state.find_destination(number) is None
+
+
+def test_bulk_ignore(signed_in):
+    page = signed_in
+    tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    first, second = rows(page).nth(0), rows(page).nth(1)
+    ids = [first.get_attribute("id"), second.get_attribute("id")]
+    numbers = [first.locator(".phone").inner_text(), second.locator(".phone").inner_text()]
+    first.get_by_role("checkbox").check()
+    second.get_by_role("checkbox").check()
+    bar = page.locator("#bulk-form")
+    expect(bar).to_contain_text("2 selected")
+    bar.get_by_role("button", name="Ignore", exact=True).click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text(f"Ignore 2 destinations ({numbers[0]}, {numbers[1]})?")
+    dialog.get_by_role("button", name="Ignore").click()
+    expect(page.locator("#messages")).to_contain_text("Ignored 2 destinations.")
+    for row_id in ids:  # the Discovered tab no longer lists them
+        expect(page.locator(f"#{row_id}")).to_have_count(0)
+    expect(page.locator("#bulk-form")).to_contain_text("Tick rows")
+    remote_ids = [int(i.removeprefix("destination-")) for i in ids]
+    assert IgnoreRecord.objects.filter(remote_id__in=remote_ids).count() == 2
+    assert same_document(page)
