@@ -21,8 +21,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--latency-ms", type=int, default=20)
-    parser.add_argument("--baseline-max", type=int, default=10000,
-                        help="skip the baseline above this size (it is slow)")
+    parser.add_argument(
+        "--baseline-max",
+        type=int,
+        default=10000,
+        help="skip the baseline above this size (it is slow)",
+    )
     args = parser.parse_args()
     setup_django(temp_db())
 
@@ -68,17 +72,21 @@ def main() -> None:
             print(f"size {size}: {result}", flush=True)
 
     print()
-    print(f"Sync of all destinations; sandbox latency {args.latency_ms} ms per request; "
-          f"ours: concurrency {settings.INVOCA_SYNC_CONCURRENCY}, page size "
-          f"{settings.INVOCA_SYNC_PAGE_SIZE}; database {settings.DATABASES['default']['ENGINE']}.")
+    print(
+        f"Sync of all destinations; sandbox latency {args.latency_ms} ms per request; "
+        f"ours: concurrency {settings.INVOCA_SYNC_CONCURRENCY}, page size "
+        f"{settings.INVOCA_SYNC_PAGE_SIZE}; database {settings.DATABASES['default']['ENGINE']}."
+    )
     print()
-    print("| destinations | baseline (sequential, 100/page, row by row) | ours (first sync) | speed-up | ours (re-sync, no changes) |")
+    print(
+        "| destinations | baseline (sequential, 100/page, row by row) | ours (first sync) | speed-up | ours (re-sync, no changes) |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: |")
     for r in rows:
         base = r.get("baseline")
         print(
             f"| {r['size']:,} | {f'{base:.1f} s' if base else 'not run'} | {r['ours']:.1f} s | "
-            f"{f'{base / r['ours']:.1f}×' if base else '—'} | {r['ours_resync']:.1f} s |"
+            f"{f'{base / r["ours"]:.1f}×' if base else '—'} | {r['ours_resync']:.1f} s |"
         )
 
 

@@ -69,7 +69,6 @@ def ignore_locally(destination: Destination, user=None) -> IgnoreRecord:
     return record
 
 
-
 @pytest.fixture
 def invoca_settings(settings):
     """Point the client at a fake Invoca that `invoca_mock` answers, with no retry waits."""
