@@ -1,10 +1,336 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Ring pool pages: the cached list, a pool's detail, and create / edit / delete forms."""
 
-from invoca_admin.htmx import HtmxHttpRequest
+import logging
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect, push_url
+
+from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.invoca import (
+    InvocaError,
+    InvocaServerError,
+    InvocaUnavailable,
+    InvocaValidationError,
+)
+
+from .forms import (
+    LIST_DEFAULTS,
+    PER_PAGE_CHOICES,
+    SORT_FIELDS,
+    RingPoolCreateForm,
+    RingPoolEditForm,
+    RingPoolFilterForm,
+)
+from .models import RingPool
+from .selectors import (
+    advertiser_choices,
+    advertiser_get,
+    campaign_choices,
+    campaign_get,
+    destination_for_tracking,
+    ring_pool_audit_history,
+    ring_pool_get,
+    ring_pool_linked_counts,
+    ring_pool_linked_destinations,
+    ring_pool_list,
+)
+from .services import ring_pool_create, ring_pool_delete, ring_pool_update
+
+logger = logging.getLogger(__name__)
+
+NUMERIC_COLUMNS = {"max_pool_size", "lifetime_seconds"}
+HIDE_NARROW = dict.fromkeys(
+    ("campaign", "pool_type", "lifetime_seconds", "preferred"), "hide-narrow"
+)
+
+
+# --- list ---------------------------------------------------------------------------------------
 
 
 @require_GET
 def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+    state = RingPoolFilterForm(request.GET).state()
+    advertiser = advertiser_get(id_from_network=state["advertiser"])
+    campaign = campaign_get(id_from_network=state["campaign"])
+    if campaign is not None and advertiser is not None and campaign.advertiser_id != advertiser.pk:
+        campaign = None  # a campaign of another advertiser: the advertiser was just changed
+    state["advertiser"] = advertiser.id_from_network if advertiser else ""
+    state["campaign"] = campaign.id_from_network if campaign else ""
+
+    pools = ring_pool_list(
+        advertiser=advertiser,
+        campaign=campaign,
+        query=state["query"],
+        sort_by=state["sort_by"],
+        sort_dir=state["sort_dir"],
+    )
+    page = Paginator(pools, state["per_page"]).get_page(state["page"])
+    counts = ring_pool_linked_counts(pools=page.object_list)
+    base = _list_query(state)
+    canonical = base.copy()
+    if page.number > 1:
+        canonical["page"] = str(page.number)
+    canonical_url = request.path + (f"?{canonical.urlencode()}" if canonical else "")
+    context = {
+        "page": page,
+        "rows": [(pool, counts.get(pool.pk, 0)) for pool in page.object_list],
+        "state": state,
+        "base_query": base,
+        "list_url": canonical_url,
+        "list_path": request.path,
+        "columns": _columns(state),
+        "advertisers": advertiser_choices(),
+        "campaigns": campaign_choices(advertiser=advertiser),
+        "per_page_choices": PER_PAGE_CHOICES,
+        "filtered": bool(advertiser or campaign or state["query"]),
+        "total_cached": RingPool.objects.count() if not page.paginator.count else None,
+    }
+    if is_partial(request):
+        context["oob"] = True
+        response = render(request, "ringpools/list.html#table", context)
+        if canonical_url != request.get_full_path():
+            push_url(response, canonical_url)
+        return response
+    return render(request, "ringpools/list.html", context)
+
+
+def _list_query(state: dict[str, Any]) -> QueryDict:
+    """The list's state as a query string, leaving out defaults (and the page)."""
+    query = QueryDict(mutable=True)
+    for name in ("advertiser", "campaign", "query"):
+        if state[name]:
+            query[name] = state[name]
+    for name in ("sort_by", "sort_dir", "per_page"):
+        if state[name] != LIST_DEFAULTS[name]:
+            query[name] = str(state[name])
+    return query
+
+
+def _columns(state: dict[str, Any]) -> list[dict[str, Any]]:
+    columns = []
+    for key, (_field, label) in SORT_FIELDS.items():
+        current = state["sort_by"] == key
+        direction = state["sort_dir"] if current else ""
+        columns.append(
+            {
+                "key": key,
+                "label": label,
+                "current": current,
+                "arrow": {"asc": "▲", "desc": "▼"}.get(direction, ""),
+                "aria_sort": {"asc": "ascending", "desc": "descending"}.get(direction, "none"),
+                "next_dir": "desc" if direction == "asc" else "asc",
+                "css": " ".join(
+                    filter(None, ["num" if key in NUMERIC_COLUMNS else "", HIDE_NARROW.get(key)])
+                ),
+            }
+        )
+    return columns
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+
+def _get_pool_or_404(pk: int) -> RingPool:
+    pool = ring_pool_get(pk=pk)
+    if pool is None:
+        raise Http404("No such ring pool in the cache.")
+    return pool
+
+
+@require_GET
+def ringpool_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    pool = _get_pool_or_404(pk)
+    payload = pool.payload or {}
+    context = {
+        "pool": pool,
+        "payload": payload,
+        "params": [(n, payload.get(f"param{n}")) for n in range(1, 11)],
+        "local": _local_context(payload),
+        "linked": ring_pool_linked_destinations(ring_pool=pool),
+        "history": ring_pool_audit_history(ring_pool=pool),
+    }
+    return render(request, "ringpools/detail.html", context)
+
+
+def _local_context(payload: dict[str, Any]) -> dict[str, Any] | None:
+    center = payload.get("local_center")
+    whitelist = payload.get("tn_prefix_whitelist")
+    if not center and not whitelist:
+        return None
+    prefs = payload.get("local_number_preferences")
+    return {
+        "center": center if isinstance(center, dict) else {},
+        "prefs": prefs if isinstance(prefs, dict) else {},
+        "whitelist": [str(n) for n in whitelist] if isinstance(whitelist, list) else [],
+        "pending": payload.get("local_allocation_status") == "pending",
+    }
+
+
+# --- create -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("ringpools.add_ringpool", raise_exception=True)
+def ringpool_create(request: HtmxHttpRequest) -> HttpResponse:
+    track_id = request.GET.get("destination", "")
+    track = destination_for_tracking(remote_id=track_id) if track_id else None
+    if request.method == "POST":
+        form = RingPoolCreateForm(request.POST)
+        if form.is_valid():
+            data = {**form.cleaned_data, "local": form.local_data()}
+            try:
+                pool = ring_pool_create(
+                    user=request.user, campaign=form.cleaned_data["campaign"], data=data
+                )
+            except InvocaValidationError as exc:
+                form.add_invoca_errors(exc)
+            except InvocaError as exc:
+                form.add_error(None, _failure_text(exc, "created"))
+            else:
+                messages.success(request, _created_text(pool, data))
+                return _redirect(request, reverse("ringpools:detail", args=[pool.pk]))
+    else:
+        form = RingPoolCreateForm(initial=_track_initial(track))
+    context = {
+        "form": form,
+        "creating": True,
+        "track": track,
+        "track_id": track_id,
+        "action": request.get_full_path(),
+    }
+    template = "ringpools/form.html#form" if is_partial(request) else "ringpools/form.html"
+    return render(request, template, context)
+
+
+def _track_initial(track) -> dict[str, Any]:
+    if track is None:
+        return {}
+    initial: dict[str, Any] = {"destination_phone_number": track.phone_number}
+    campaign = campaign_get(id_from_network=track.campaign_id_from_network)
+    if campaign is not None:
+        initial["advertiser"] = campaign.advertiser.id_from_network
+        initial["campaign"] = campaign.id_from_network
+    return initial
+
+
+def _created_text(pool: RingPool, data: dict[str, Any]) -> str:
+    text = f"Ring pool “{pool.name or pool.id_from_network}” created."
+    if data.get("destination_phone_number"):
+        text += f" It tracks {data['destination_phone_number']}."
+    if data.get("local"):
+        text += " Invoca is now allocating its local numbers; this takes about ten minutes."
+    return text
+
+
+@require_GET
+def campaign_options(request: HtmxHttpRequest) -> HttpResponse:
+    """The create form's campaign field for the advertiser just chosen."""
+    form = RingPoolCreateForm(initial={"advertiser": request.GET.get("advertiser", "")[:64]})
+    return render(request, "ringpools/form.html#campaign_field", {"form": form})
+
+
+# --- edit ---------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("ringpools.change_ringpool", raise_exception=True)
+def ringpool_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    pool = _get_pool_or_404(pk)
+    if request.method == "POST":
+        form = RingPoolEditForm(request.POST, ring_pool=pool)
+        if form.is_valid():
+            try:
+                pool = ring_pool_update(user=request.user, ring_pool=pool, data=form.cleaned_data)
+            except InvocaValidationError as exc:
+                form.add_invoca_errors(exc)
+            except InvocaError as exc:
+                form.add_error(None, _failure_text(exc, "changed"))
+            else:
+                text = f"Ring pool “{pool.name or pool.id_from_network}” saved."
+                if form.cleaned_data.get("destination_phone_number"):
+                    text += f" It tracks {form.cleaned_data['destination_phone_number']}."
+                messages.success(request, text)
+                return _redirect(request, reverse("ringpools:detail", args=[pool.pk]))
+    else:
+        form = RingPoolEditForm(ring_pool=pool)
+    context = {
+        "form": form,
+        "creating": False,
+        "pool": pool,
+        "local": _local_context(pool.payload or {}),
+        "action": request.get_full_path(),
+    }
+    template = "ringpools/form.html#form" if is_partial(request) else "ringpools/form.html"
+    return render(request, template, context)
+
+
+# --- delete -------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("ringpools.delete_ringpool", raise_exception=True)
+def ringpool_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    pool = _get_pool_or_404(pk)
+    linked = ring_pool_linked_destinations(ring_pool=pool)
+    error = None
+    delete_destinations = request.POST.get("delete_detected_phone_number") in ("on", "true", "1")
+    if request.method == "POST":
+        label = pool.name or pool.id_from_network
+        try:
+            count = ring_pool_delete(
+                user=request.user, ring_pool=pool, delete_destinations=delete_destinations
+            )
+        except InvocaError as exc:
+            error = _failure_text(exc, "deleted")
+        else:
+            text = f"Ring pool “{label}” deleted."
+            if count and delete_destinations:
+                text += f" Its {count} destination{'s' if count != 1 else ''} were deleted too."
+            elif count:
+                text += (
+                    f" Its {count} destination{'s are' if count != 1 else ' is'} kept and "
+                    "no longer tracked."
+                )
+            messages.success(request, text)
+            return _redirect(request, reverse("ringpools:list"))
+    context = {
+        "pool": pool,
+        "linked": linked,
+        "error": error,
+        "delete_destinations": delete_destinations,
+    }
+    template = "ringpools/delete.html#confirm" if is_partial(request) else "ringpools/delete.html"
+    return render(request, template, context)
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _failure_text(exc: InvocaError, done: str) -> str:
+    """A plain sentence for a failed write; keeps Invoca's error handle when there is one."""
+    if isinstance(exc, InvocaServerError):
+        text = f"{exc.message} Nothing was {done}. Please try again"
+        if exc.error_handle:
+            text += (
+                f"; if it keeps failing, give Invoca support the error handle {exc.error_handle}"
+            )
+        return text + "."
+    if isinstance(exc, InvocaUnavailable):
+        return (
+            f"{exc.message} Invoca may or may not have applied the change: check after the "
+            "next sync, or simply submit again (it is safe to repeat)."
+        )
+    return f"{exc.message} Nothing was {done}."

@@ -1,0 +1,322 @@
+"""Writes of the ring pools app: create, update and delete a ring pool at Invoca, then the cache.
+
+Every write is audited, success or failure. Invoca errors are re-raised for the
+view to show; the cache changes only after Invoca agreed.
+"""
+
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import transaction
+
+from destinations.models import Destination, IgnoreRecord
+from destinations.sync import derive_status, destination_upsert, digits
+from invoca_admin.audit import audit_record
+from invoca_admin.invoca import (
+    InvocaClient,
+    InvocaError,
+    InvocaNotFound,
+    get_client,
+)
+from invoca_admin.invoca import RingPool as RemoteRingPool
+
+from .forms import PARAM_FIELDS
+from .models import Campaign, RingPool
+from .selectors import ring_pool_linked_destination_ids
+from .sync import ring_pool_upsert
+
+logger = logging.getLogger(__name__)
+
+User = AbstractBaseUser | AnonymousUser | None
+
+TARGET_TYPE = "ring_pool"
+BOOL_FIELDS = ("preferred", "is_first_preference", "fill_immediately")
+# What `dynamic_number_pool` looks like in a destination that has no ring pool.
+EMPTY_POOL_REF = dict.fromkeys(
+    (
+        "id_from_network",
+        "name",
+        "pool_type",
+        "destination_type",
+        "lifetime_seconds",
+        "max_pool_size",
+        "preferred",
+        "is_first_preference",
+        "use_custom_data",
+    )
+)
+
+
+# --- request bodies -----------------------------------------------------------------------------
+
+
+def ring_pool_body(*, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    """The JSON body for POST (``creating``) or PUT, with proper JSON types.
+
+    ``data`` is a form's cleaned data. Blank optional values are left out of a
+    POST; a PUT sends every editable field (a cleared text as ``""``) except
+    ``allow_overflow``, which Invoca does not let change.
+    """
+    body: dict[str, Any] = {}
+    if creating:
+        body["id_from_network"] = str(data["id_from_network"])
+    body["name"] = data["name"]
+    body["pool_type"] = data["pool_type"]
+    body["destination_type"] = data["destination_type"]
+    for key in ("destination_url", *PARAM_FIELDS):
+        value = data.get(key) or ""
+        if value or not creating:
+            body[key] = value
+    if data.get("lifetime_seconds") is not None:
+        body["lifetime_seconds"] = int(data["lifetime_seconds"])
+    if data.get("max_pool_size") is not None:
+        body["max_pool_size"] = int(data["max_pool_size"])
+    for key in BOOL_FIELDS:
+        body[key] = bool(data.get(key))
+    if creating:
+        body["allow_overflow"] = bool(data.get("allow_overflow"))
+    if data.get("destination_phone_number"):
+        body["destination_phone_number"] = data["destination_phone_number"]
+        if data.get("obfuscated_tag_id"):
+            body["obfuscated_tag_id"] = data["obfuscated_tag_id"]
+    local = data.get("local") if creating else None
+    if local:
+        body["local_center"] = dict(local["local_center"])
+        body["local_number_preferences"] = dict(local["local_number_preferences"])
+        body["tn_prefix_whitelist"] = list(local["tn_prefix_whitelist"])
+    return body
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _complete(client: InvocaClient, campaign: Campaign, remote: RemoteRingPool) -> RemoteRingPool:
+    """Invoca may answer a write with ``{}``: then fetch the pool, so the cache gets its id,
+    link into Invoca's UI and linked destinations. The write already succeeded, so a failed
+    fetch only leaves the cache with what was sent (the next sync completes it)."""
+    if remote.id is not None:
+        return remote
+    try:
+        return client.get_ring_pool(
+            campaign.advertiser.id_from_network, campaign.id_from_network, remote.id_from_network
+        )
+    except InvocaError as exc:
+        logger.warning(
+            "Ring pool %s written, but re-reading it failed: %s", remote.id_from_network, exc
+        )
+        return remote
+
+
+def _track_destination(client: InvocaClient, phone_number: str) -> Destination | None:
+    """Refresh the cached destination Invoca just linked to a pool (it is now tracked)."""
+    wanted = digits(phone_number)
+    try:
+        page = client.list_destinations(query=wanted, limit=5)
+    except InvocaError as exc:
+        logger.warning(
+            "Ring pool written, but reading destination %s failed: %s", phone_number, exc
+        )
+        return None
+    for remote in page.rows:
+        if digits(remote.phone_number or "") == wanted:
+            return destination_upsert(remote=remote)
+    return None
+
+
+# --- create / update / delete -------------------------------------------------------------------
+
+
+def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) -> RingPool:
+    """POST a new ring pool to Invoca, cache it (and the destination it tracks), audit it."""
+    body = ring_pool_body(data=data, creating=True)
+    label = body.get("name", "")
+    try:
+        with get_client() as client:
+            remote = client.create_ring_pool(
+                campaign.advertiser.id_from_network, campaign.id_from_network, data=body
+            )
+            remote = _complete(client, campaign, remote)
+            pool = ring_pool_upsert(campaign=campaign, remote=remote)
+            if body.get("destination_phone_number"):
+                _track_destination(client, body["destination_phone_number"])
+    except InvocaError as exc:
+        audit_record(
+            user=user,
+            action="ring_pool.create",
+            target_type=TARGET_TYPE,
+            target_id=body["id_from_network"],
+            target_label=label,
+            error=exc,
+        )
+        raise
+    detail = f"Created in campaign {campaign.name or campaign.id_from_network}"
+    if body.get("local_center"):
+        detail += f"; Local RingPool centred on {_describe_centre(body['local_center'])}"
+    if body.get("destination_phone_number"):
+        detail += f"; tracks {body['destination_phone_number']}"
+    audit_record(
+        user=user,
+        action="ring_pool.create",
+        target_type=TARGET_TYPE,
+        target_id=pool.id_from_network,
+        target_label=pool.name,
+        detail=detail + ".",
+    )
+    return pool
+
+
+def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -> RingPool:
+    """PUT the editable fields of a ring pool, update the cache, audit it."""
+    campaign = ring_pool.campaign
+    body = ring_pool_body(data=data, creating=False)
+    try:
+        with get_client() as client:
+            remote = client.update_ring_pool(
+                campaign.advertiser.id_from_network,
+                campaign.id_from_network,
+                ring_pool.id_from_network,
+                data=body,
+            )
+            remote = _complete(client, campaign, remote)
+            pool = ring_pool_upsert(campaign=campaign, remote=remote)
+            if body.get("destination_phone_number"):
+                _track_destination(client, body["destination_phone_number"])
+    except InvocaError as exc:
+        audit_record(
+            user=user,
+            action="ring_pool.update",
+            target_type=TARGET_TYPE,
+            target_id=ring_pool.id_from_network,
+            target_label=ring_pool.name,
+            error=exc,
+        )
+        raise
+    changed = sorted(
+        key
+        for key, value in body.items()
+        if key in ring_pool.payload and ring_pool.payload.get(key) != value
+    )
+    detail = "Updated" + (f": {', '.join(changed)}" if changed else "")
+    if body.get("destination_phone_number"):
+        detail += f"; tracks {body['destination_phone_number']}"
+    audit_record(
+        user=user,
+        action="ring_pool.update",
+        target_type=TARGET_TYPE,
+        target_id=pool.id_from_network,
+        target_label=pool.name,
+        detail=detail + ".",
+    )
+    return pool
+
+
+def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bool = False) -> int:
+    """DELETE a ring pool at Invoca, then make the cache follow what Invoca did.
+
+    The pool's row goes. Its linked destinations are deleted too
+    (``delete_destinations``, Invoca's ``delete_detected_phone_number``) or turned
+    back into discovered (or ignored) destinations. A 404 means the pool was
+    already gone: its destinations are then unlinked, never deleted, since
+    nobody knows what happened to them (the next sync tells).
+    Returns the number of destinations deleted or unlinked in the cache.
+    """
+    campaign = ring_pool.campaign
+    already_gone = False
+    try:
+        with get_client() as client:
+            client.delete_ring_pool(
+                campaign.advertiser.id_from_network,
+                campaign.id_from_network,
+                ring_pool.id_from_network,
+                delete_detected_phone_number=delete_destinations,
+            )
+    except InvocaNotFound:
+        already_gone = True
+    except InvocaError as exc:
+        audit_record(
+            user=user,
+            action="ring_pool.delete",
+            target_type=TARGET_TYPE,
+            target_id=ring_pool.id_from_network,
+            target_label=ring_pool.name,
+            error=exc,
+        )
+        raise
+    remove = delete_destinations and not already_gone
+    with transaction.atomic():
+        linked = Destination.objects.filter(
+            remote_id__in=ring_pool_linked_destination_ids(ring_pool=ring_pool)
+        )
+        if remove:
+            count, _ = linked.delete()
+        else:
+            count = _unlink_destinations(list(linked))
+        ring_pool.delete()
+    if already_gone:
+        detail = "Invoca no longer had this ring pool (404); removed from the cache"
+    elif delete_destinations:
+        detail = f"Deleted with its {count} linked destination{'s' if count != 1 else ''}"
+    else:
+        detail = f"Deleted; {count} linked destination{'s' if count != 1 else ''} kept"
+    audit_record(
+        user=user,
+        action="ring_pool.delete",
+        target_type=TARGET_TYPE,
+        target_id=ring_pool.id_from_network,
+        target_label=ring_pool.name,
+        detail=detail + ".",
+    )
+    return count
+
+
+def _unlink_destinations(destinations: list[Destination]) -> int:
+    """Clear the ring pool of cached destinations; their status is derived again."""
+    ignored = set(
+        IgnoreRecord.objects.filter(remote_id__in=[d.remote_id for d in destinations]).values_list(
+            "remote_id", flat=True
+        )
+    )
+    for dest in destinations:
+        dest.ring_pool_id_from_network = ""
+        dest.ring_pool_name = ""
+        dest.pool_type = ""
+        dest.destination_type = ""
+        dest.lifetime_seconds = None
+        dest.max_pool_size = None
+        dest.preferred = None
+        dest.is_first_preference = None
+        dest.use_custom_data = None
+        dest.status = derive_status(
+            tracked=False, ignored=bool(dest.ignored_at) or dest.remote_id in ignored
+        )
+        payload = dict(dest.payload or {})
+        payload["dynamic_number_pool"] = dict(EMPTY_POOL_REF)
+        dest.payload = payload
+        dest.fingerprint = ""  # the next sync rewrites the row whatever Invoca says
+    Destination.objects.bulk_update(
+        destinations,
+        [
+            "ring_pool_id_from_network",
+            "ring_pool_name",
+            "pool_type",
+            "destination_type",
+            "lifetime_seconds",
+            "max_pool_size",
+            "preferred",
+            "is_first_preference",
+            "use_custom_data",
+            "status",
+            "payload",
+            "fingerprint",
+        ],
+    )
+    return len(destinations)
+
+
+def _describe_centre(center: dict[str, Any]) -> str:
+    if "tn_prefix" in center:
+        return f"NPA {center['tn_prefix']}"
+    if "zipcode" in center:
+        return f"ZIP {center['zipcode']}"
+    return f"{center.get('latitude')}, {center.get('longitude')}"
