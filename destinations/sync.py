@@ -26,6 +26,18 @@ from .models import Destination, IgnoreRecord, Status
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 1000
+# The cache columns that come from the destination's ring pool (`dynamic_number_pool`).
+POOL_FIELDS = (
+    "ring_pool_id_from_network",
+    "ring_pool_name",
+    "pool_type",
+    "destination_type",
+    "lifetime_seconds",
+    "max_pool_size",
+    "preferred",
+    "is_first_preference",
+    "use_custom_data",
+)
 UPDATE_FIELDS = [
     "country_code",
     "phone_number",
@@ -40,15 +52,7 @@ UPDATE_FIELDS = [
     "campaign_id_from_network",
     "campaign_name",
     "campaign_status",
-    "ring_pool_id_from_network",
-    "ring_pool_name",
-    "pool_type",
-    "destination_type",
-    "lifetime_seconds",
-    "max_pool_size",
-    "preferred",
-    "is_first_preference",
-    "use_custom_data",
+    *POOL_FIELDS,
     "status",
     "payload",
     "fingerprint",

@@ -5,18 +5,22 @@ view to show; the cache changes only after Invoca agreed.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from destinations.models import Destination, IgnoreRecord
-from destinations.sync import derive_status, destination_upsert, digits
+from destinations.sync import POOL_FIELDS, derive_status, destination_upsert, digits
 from invoca_admin.audit import audit_record
 from invoca_admin.invoca import (
     InvocaClient,
     InvocaError,
     InvocaNotFound,
+    PoolRef,
     get_client,
 )
 from invoca_admin.invoca import RingPool as RemoteRingPool
@@ -33,19 +37,7 @@ User = AbstractBaseUser | AnonymousUser | None
 TARGET_TYPE = "ring_pool"
 BOOL_FIELDS = ("preferred", "is_first_preference", "fill_immediately")
 # What `dynamic_number_pool` looks like in a destination that has no ring pool.
-EMPTY_POOL_REF = dict.fromkeys(
-    (
-        "id_from_network",
-        "name",
-        "pool_type",
-        "destination_type",
-        "lifetime_seconds",
-        "max_pool_size",
-        "preferred",
-        "is_first_preference",
-        "use_custom_data",
-    )
-)
+EMPTY_POOL_REF = {f.name: None for f in fields(PoolRef) if f.name != "raw"}
 
 
 # --- request bodies -----------------------------------------------------------------------------
@@ -127,29 +119,47 @@ def _track_destination(client: InvocaClient, phone_number: str) -> Destination |
 # --- create / update / delete -------------------------------------------------------------------
 
 
+@contextmanager
+def _audit_failure(*, user: User, action: str, target_id: str, target_label: str) -> Iterator[None]:
+    """Audit a write that Invoca refused (or never answered), then let the error through."""
+    try:
+        yield
+    except InvocaError as exc:
+        audit_record(
+            user=user,
+            action=f"ring_pool.{action}",
+            target_type=TARGET_TYPE,
+            target_id=target_id,
+            target_label=target_label,
+            error=exc,
+        )
+        raise
+
+
+def _cache_written(
+    client: InvocaClient, campaign: Campaign, remote: RemoteRingPool, body: dict[str, Any]
+) -> RingPool:
+    """Once Invoca accepted a write: cache the pool and the destination it now tracks."""
+    pool = ring_pool_upsert(campaign=campaign, remote=_complete(client, campaign, remote))
+    if body.get("destination_phone_number"):
+        _track_destination(client, body["destination_phone_number"])
+    return pool
+
+
 def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) -> RingPool:
     """POST a new ring pool to Invoca, cache it (and the destination it tracks), audit it."""
     body = ring_pool_body(data=data, creating=True)
-    label = body.get("name", "")
-    try:
+    with _audit_failure(
+        user=user,
+        action="create",
+        target_id=body["id_from_network"],
+        target_label=body.get("name", ""),
+    ):
         with get_client() as client:
             remote = client.create_ring_pool(
                 campaign.advertiser.id_from_network, campaign.id_from_network, data=body
             )
-            remote = _complete(client, campaign, remote)
-            pool = ring_pool_upsert(campaign=campaign, remote=remote)
-            if body.get("destination_phone_number"):
-                _track_destination(client, body["destination_phone_number"])
-    except InvocaError as exc:
-        audit_record(
-            user=user,
-            action="ring_pool.create",
-            target_type=TARGET_TYPE,
-            target_id=body["id_from_network"],
-            target_label=label,
-            error=exc,
-        )
-        raise
+            pool = _cache_written(client, campaign, remote, body)
     detail = f"Created in campaign {campaign.name or campaign.id_from_network}"
     if body.get("local_center"):
         detail += f"; Local RingPool centred on {_describe_centre(body['local_center'])}"
@@ -170,7 +180,9 @@ def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -
     """PUT the editable fields of a ring pool, update the cache, audit it."""
     campaign = ring_pool.campaign
     body = ring_pool_body(data=data, creating=False)
-    try:
+    with _audit_failure(
+        user=user, action="update", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+    ):
         with get_client() as client:
             remote = client.update_ring_pool(
                 campaign.advertiser.id_from_network,
@@ -178,20 +190,7 @@ def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -
                 ring_pool.id_from_network,
                 data=body,
             )
-            remote = _complete(client, campaign, remote)
-            pool = ring_pool_upsert(campaign=campaign, remote=remote)
-            if body.get("destination_phone_number"):
-                _track_destination(client, body["destination_phone_number"])
-    except InvocaError as exc:
-        audit_record(
-            user=user,
-            action="ring_pool.update",
-            target_type=TARGET_TYPE,
-            target_id=ring_pool.id_from_network,
-            target_label=ring_pool.name,
-            error=exc,
-        )
-        raise
+            pool = _cache_written(client, campaign, remote, body)
     changed = sorted(
         key
         for key, value in body.items()
@@ -223,26 +222,19 @@ def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bo
     """
     campaign = ring_pool.campaign
     already_gone = False
-    try:
-        with get_client() as client:
-            client.delete_ring_pool(
-                campaign.advertiser.id_from_network,
-                campaign.id_from_network,
-                ring_pool.id_from_network,
-                delete_detected_phone_number=delete_destinations,
-            )
-    except InvocaNotFound:
-        already_gone = True
-    except InvocaError as exc:
-        audit_record(
-            user=user,
-            action="ring_pool.delete",
-            target_type=TARGET_TYPE,
-            target_id=ring_pool.id_from_network,
-            target_label=ring_pool.name,
-            error=exc,
-        )
-        raise
+    with _audit_failure(
+        user=user, action="delete", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+    ):
+        try:
+            with get_client() as client:
+                client.delete_ring_pool(
+                    campaign.advertiser.id_from_network,
+                    campaign.id_from_network,
+                    ring_pool.id_from_network,
+                    delete_detected_phone_number=delete_destinations,
+                )
+        except InvocaNotFound:
+            already_gone = True
     remove = delete_destinations and not already_gone
     with transaction.atomic():
         linked = Destination.objects.filter(
@@ -278,38 +270,15 @@ def _unlink_destinations(destinations: list[Destination]) -> int:
         )
     )
     for dest in destinations:
-        dest.ring_pool_id_from_network = ""
-        dest.ring_pool_name = ""
-        dest.pool_type = ""
-        dest.destination_type = ""
-        dest.lifetime_seconds = None
-        dest.max_pool_size = None
-        dest.preferred = None
-        dest.is_first_preference = None
-        dest.use_custom_data = None
+        for name in POOL_FIELDS:
+            setattr(dest, name, None if Destination._meta.get_field(name).null else "")
         dest.status = derive_status(
             tracked=False, ignored=bool(dest.ignored_at) or dest.remote_id in ignored
         )
-        payload = dict(dest.payload or {})
-        payload["dynamic_number_pool"] = dict(EMPTY_POOL_REF)
-        dest.payload = payload
+        dest.payload = {**(dest.payload or {}), "dynamic_number_pool": dict(EMPTY_POOL_REF)}
         dest.fingerprint = ""  # the next sync rewrites the row whatever Invoca says
     Destination.objects.bulk_update(
-        destinations,
-        [
-            "ring_pool_id_from_network",
-            "ring_pool_name",
-            "pool_type",
-            "destination_type",
-            "lifetime_seconds",
-            "max_pool_size",
-            "preferred",
-            "is_first_preference",
-            "use_custom_data",
-            "status",
-            "payload",
-            "fingerprint",
-        ],
+        destinations, [*POOL_FIELDS, "status", "payload", "fingerprint"]
     )
     return len(destinations)
 

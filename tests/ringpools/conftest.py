@@ -1,10 +1,31 @@
-"""Cache rows for the ring pools tests."""
+"""Cache rows and a mocked Invoca for the ring pools tests."""
+
+import json
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from destinations.models import Destination, Status
 from ringpools.models import Advertiser, Campaign, RingPool
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "invoca"
+HOST = "https://acme.invoca.net"
+API = f"{HOST}/api/2022-08-01/1234"
+POOLS = f"{API}/advertisers/1/advertiser_campaigns/101/ring_pools"
+
+
+def load(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture
+def configured(settings, monkeypatch):
+    """Point the client at a fake Invoca that `invoca_mock` answers; retries do not wait."""
+    settings.INVOCA_API_URL = HOST
+    settings.INVOCA_NETWORK_ID = "1234"
+    settings.INVOCA_API_TOKEN = "test-token-not-real"
+    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
 
 
 def make_advertiser(idfn="1", name="Acme Home Services", **extra) -> Advertiser:

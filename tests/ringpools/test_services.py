@@ -1,8 +1,5 @@
 """Ring pool writes: what is sent to Invoca, what the cache and the audit log then hold."""
 
-import json
-from pathlib import Path
-
 import pytest
 import requests
 from responses import matchers
@@ -24,26 +21,9 @@ from ringpools.services import (
     ring_pool_update,
 )
 
-from .conftest import make_destination
+from .conftest import API, POOLS, load, make_destination
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "invoca"
-HOST = "https://acme.invoca.net"
-API = f"{HOST}/api/2022-08-01/1234"
-POOLS = f"{API}/advertisers/1/advertiser_campaigns/101/ring_pools"
 DESTINATIONS = f"{API}/customer_phone_numbers.json"
-
-
-def load(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture
-def configured(settings, monkeypatch):
-    settings.INVOCA_API_URL = HOST
-    settings.INVOCA_NETWORK_ID = "1234"
-    settings.INVOCA_API_TOKEN = "test-token-not-real"
-    # Retries of idempotent calls would wait; tests do not.
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
 
 
 def form_data(**changes) -> dict:

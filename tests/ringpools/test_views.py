@@ -1,8 +1,5 @@
 """Ring pool pages: list, detail, create (incl. Track), edit and delete."""
 
-import json
-from pathlib import Path
-
 import pytest
 import requests
 from django.db import connection
@@ -13,26 +10,17 @@ from responses import matchers
 from invoca_admin.models import AuditEntry
 from ringpools.models import RingPool
 
-from .conftest import make_advertiser, make_campaign, make_destination, make_pool
+from .conftest import (
+    POOLS,
+    load,
+    make_advertiser,
+    make_campaign,
+    make_destination,
+    make_pool,
+)
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "invoca"
-HOST = "https://acme.invoca.net"
-API = f"{HOST}/api/2022-08-01/1234"
-POOLS = f"{API}/advertisers/1/advertiser_campaigns/101/ring_pools"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 HOSTILE = "Pool <img src=x onerror=alert('rp')> & \"Co\""
-
-
-def load(name: str) -> dict:
-    return json.loads((FIXTURES / name).read_text())
-
-
-@pytest.fixture
-def configured(settings, monkeypatch):
-    settings.INVOCA_API_URL = HOST
-    settings.INVOCA_NETWORK_ID = "1234"
-    settings.INVOCA_API_TOKEN = "test-token-not-real"
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
 
 
 def post_data(**changes) -> dict:
