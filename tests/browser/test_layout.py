@@ -1,6 +1,7 @@
 """Log in, see the home page, sync, log out — in a real headless Chromium."""
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import login
@@ -37,3 +38,52 @@ def test_live_connection_check_and_sync_now_with_progress(page, editor, sandbox)
     expect(page.locator("#sync-status")).to_contain_text("Last synced")
     expect(page.locator("#sync-status")).to_contain_text("120 destinations")
     expect(page.locator("#messages")).to_contain_text("Sync started")
+
+
+def test_progress_bar_follows_a_running_sync_and_stops_polling(page, editor, sandbox):
+    from invoca_admin.models import SyncRun
+
+    run = SyncRun.objects.create(
+        status="running", stage="destinations", pages_done=2, pages_total=10
+    )
+    login(page, "editor")
+    bar = page.get_by_role("progressbar", name="Sync progress")
+    expect(bar).to_have_attribute("aria-valuenow", "20")
+    expect(page.locator("#sync-status")).to_contain_text("2 / 10 pages")
+    SyncRun.objects.filter(pk=run.pk).update(pages_done=7)
+    expect(bar).to_have_attribute("aria-valuenow", "70")
+    SyncRun.objects.filter(pk=run.pk).update(
+        status="succeeded",
+        finished_at=timezone.now(),
+        destinations_total=312,
+        destinations_new=5,
+        destinations_removed=1,
+    )
+    expect(page.locator("#sync-status")).to_contain_text("312 destinations, 5 new, 1 removed")
+    expect(bar).to_have_count(0)
+    expect(page.locator("#sync-status")).not_to_have_attribute("hx-trigger", "every 1s")
+
+
+def test_an_htmx_error_is_shown_not_dropped(page, editor, sandbox):
+    from django.core.management import call_command
+
+    call_command("sync_invoca")
+    login(page, "editor")
+    page.goto("/destinations/?status=discovered")
+    row = page.locator("#destination-table tbody tr[id^=destination-]").first
+    editor.groups.clear()  # permission withdrawn while the page is open
+    row.get_by_role("button", name="Ignore").click()
+    expect(page.locator("#messages")).to_contain_text("You do not have permission to do that")
+    expect(row.get_by_text("Discovered")).to_be_visible()
+
+
+def test_browsing_the_cache_works_while_invoca_is_down(page, editor, sandbox):
+    from django.core.management import call_command
+
+    call_command("sync_invoca")
+    sandbox.state.outage = True
+    login(page, "editor")
+    page.goto("/destinations/")
+    expect(page.locator("#destination-table tbody tr[id^=destination-]")).to_have_count(50)
+    page.goto("/")
+    expect(page.get_by_text("Cannot reach Invoca.")).to_be_visible()
