@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
@@ -62,19 +62,11 @@ def _tabs(form: DestinationFilterForm, counts: dict[str, int]) -> list[dict]:
     ]
 
 
-def _track_url() -> str:
-    """The ring pool form a discovered destination's Track action opens (if it exists yet)."""
-    try:
-        return reverse("ringpools:create")
-    except NoReverseMatch:
-        return ""
-
-
 def _permissions(request: HtmxHttpRequest) -> dict:
     user = request.user
     can_change = user.has_perm("destinations.change_destination")
     can_delete = user.has_perm("destinations.delete_destination")
-    track_url = _track_url() if user.has_perm("ringpools.add_ringpool") else ""
+    track_url = reverse("ringpools:create") if user.has_perm("ringpools.add_ringpool") else ""
     can_act = can_change or can_delete or bool(track_url)
     return {
         "can_change": can_change,

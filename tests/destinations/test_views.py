@@ -207,10 +207,12 @@ class TestListPage:
             rf'<tr id="destination-{rows["a"].remote_id}">.*?</tr>', body, re.S
         ).group(0)
         assert "/ignore/" in discovered and "/delete/" in discovered
+        assert f'href="/ringpools/new/?destination={rows["a"].remote_id}"' in discovered
         tracked = re.search(
             rf'<tr id="destination-{rows["tracked"].remote_id}">.*?</tr>', body, re.S
         ).group(0)
         assert "/ignore/" not in tracked and "/delete/" in tracked
+        assert "/ringpools/new/" not in tracked
         assert (
             f'<a class="phone" href="/destinations/{rows["a"].remote_id}/">202-555-0101</a>'
             in discovered
