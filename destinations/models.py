@@ -53,6 +53,7 @@ class Destination(models.Model):
 
     class Meta:
         ordering = ["phone_digits", "pk"]
+        # Every sort (with its pk tiebreaker) has an index, alone and within a status tab.
         indexes = [
             models.Index(fields=["status", "phone_digits"], name="dest_status_phone"),
             models.Index(fields=["campaign_name", "id"], name="dest_campaign"),
@@ -60,6 +61,10 @@ class Destination(models.Model):
             models.Index(fields=["created_at", "id"], name="dest_created"),
             models.Index(fields=["updated_at", "id"], name="dest_updated"),
             models.Index(fields=["status", "id"], name="dest_status"),
+            models.Index(fields=["status", "campaign_name", "id"], name="dest_status_campaign"),
+            models.Index(fields=["status", "ring_pool_name", "id"], name="dest_status_ring_pool"),
+            models.Index(fields=["status", "created_at", "id"], name="dest_status_created"),
+            models.Index(fields=["status", "updated_at", "id"], name="dest_status_updated"),
         ]
 
     def __str__(self) -> str:

@@ -32,11 +32,18 @@ class RingPoolSyncResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def http_url(value: str | None) -> str:
+    """`value` if it is an http(s) URL, else "": a link into Invoca's UI is rendered as
+    an href, so a `javascript:` or other scheme from the API never reaches one."""
+    value = (value or "").strip()
+    return value if value.lower().startswith(("https://", "http://")) else ""
+
+
 def ring_pool_fields(remote: RemoteRingPool) -> dict:
     return {
         "remote_id": remote.id if isinstance(remote.id, int) else None,
         "name": (remote.name or "")[:255],
-        "object_url": remote.object_url or "",
+        "object_url": http_url(remote.object_url),
         "pool_type": remote.pool_type or "",
         "destination_type": remote.destination_type or "",
         "destination_url": remote.destination_url or "",

@@ -205,3 +205,20 @@ class TestOverview:
                 html,
             )
         assert "No changes made through the dashboard yet." in html
+
+
+class TestTokenNeverShown:
+    def test_debug_error_pages_mask_the_token(self, settings):
+        from django.views.debug import SafeExceptionReporterFilter
+
+        settings.INVOCA_API_TOKEN = "secret-token-5f2a"
+        safe = SafeExceptionReporterFilter().get_safe_settings()
+        assert safe["INVOCA_API_TOKEN"] != "secret-token-5f2a"
+        assert "secret-token-5f2a" not in repr(safe)
+
+    def test_pages_never_contain_the_token(self, editor_client, sandbox):
+        from django.core.management import call_command
+
+        call_command("sync_invoca")
+        for url in ["/", "/destinations/", "/ringpools/", "/audit/", "/connection/"]:
+            assert sandbox.token.encode() not in editor_client.get(url).content
