@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from invoca_admin.invoca import Destination as RemoteDestination
@@ -192,6 +192,41 @@ def fetch_all_destinations(
     return rows
 
 
+def _upsert(rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT (remote_id) DO UPDATE, as one executemany.
+
+    Measured (bench/RESULTS.md): Django's `bulk_create(update_conflicts=True)`
+    spends ~0.2 ms a row compiling SQL, ten times what SQLite needs to store it;
+    this writes the same statement once and adapts values by hand. Works on
+    SQLite and PostgreSQL alike (both speak ON CONFLICT … EXCLUDED).
+    """
+    opts = Destination._meta
+    quote = connection.ops.quote_name
+    names = ["remote_id", *UPDATE_FIELDS]
+    fields = [opts.get_field(name) for name in names]
+    columns = ", ".join(quote(f.column) for f in fields)
+    updates = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields[1:])
+    placeholders = ", ".join(["%s"] * len(fields))
+    # Only the model's own table and column names are interpolated; values are parameters.
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"ON CONFLICT ({quote('remote_id')}) DO UPDATE SET {updates}"
+    )
+    adapt_time = connection.ops.adapt_datetimefield_value
+    payload_field = opts.get_field("payload")
+
+    def adapt(value):
+        if value is None or isinstance(value, str | int | bool):
+            return value
+        if isinstance(value, datetime):
+            return adapt_time(value)
+        return payload_field.get_db_prep_save(value, connection)
+
+    params = [tuple(adapt(row[name]) for name in names) for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
     """Make the cache equal to `remote_rows`, in one transaction.
 
@@ -204,7 +239,7 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
     ignored_ids = set(IgnoreRecord.objects.values_list("remote_id", flat=True))
     with transaction.atomic():
         existing = dict(Destination.objects.values_list("remote_id", "fingerprint"))
-        to_write: list[Destination] = []
+        to_write: list[dict] = []
         for remote in remote_rows:
             fields = destination_fields(remote, locally_ignored=remote.id in ignored_ids)
             known = existing.pop(remote.id, None)
@@ -214,14 +249,9 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
                 continue
             else:
                 counts.changed += 1
-            to_write.append(Destination(remote_id=remote.id, synced_at=now, **fields))
+            to_write.append({"remote_id": remote.id, "synced_at": now, **fields})
         for i in range(0, len(to_write), BATCH_SIZE):
-            Destination.objects.bulk_create(
-                to_write[i : i + BATCH_SIZE],
-                update_conflicts=True,
-                unique_fields=["remote_id"],
-                update_fields=UPDATE_FIELDS,
-            )
+            _upsert(to_write[i : i + BATCH_SIZE])
         gone = list(existing)
         counts.removed = len(gone)
         for i in range(0, len(gone), BATCH_SIZE):

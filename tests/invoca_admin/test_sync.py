@@ -67,6 +67,27 @@ class TestFullSync:
         assert run.destinations_changed == 0
         assert not Destination.objects.filter(remote_id=victim.remote_id).exists()
 
+    def test_resync_rewrites_a_changed_row_in_place(self, sandbox):
+        call_command("sync_invoca")
+        row = Destination.objects.filter(status="discovered").order_by("remote_id").first()
+        others = snapshot()
+        sandbox.state.set_ignored(row.remote_id)  # Invoca now reports it ignored
+        call_command("sync_invoca")
+        run = SyncRun.objects.first()
+        assert (run.destinations_new, run.destinations_changed, run.destinations_removed) == (
+            0,
+            1,
+            0,
+        )
+        changed = Destination.objects.get(pk=row.pk)  # the same row, updated in place
+        assert changed.status == "ignored"
+        assert changed.ignored_at is not None and changed.ignored_at.tzinfo is not None
+        assert changed.payload["ignored_at"] is not None
+        assert changed.synced_at > row.synced_at
+        assert [r for r in snapshot() if r[0] != row.remote_id] == [
+            r for r in others if r[0] != row.remote_id
+        ]
+
     def test_local_ignore_survives_a_resync(self, sandbox):
         call_command("sync_invoca")
         row = Destination.objects.filter(status="discovered").first()
