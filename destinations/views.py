@@ -7,6 +7,7 @@ view the user is looking at, and without JS the redirect goes back to it.
 """
 
 import json
+from dataclasses import fields
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -19,7 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaError
+from ringpools.sync import http_url
 
 from . import services
 from .forms import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, DestinationFilterForm
@@ -196,13 +199,11 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
 def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
     destination = _get_destination(remote_id)
     ring_pool = destination_ring_pool(destination=destination)
-    object_url = ring_pool.object_url if ring_pool else ""
     context = {
         **_permissions(request),
         "d": destination,
         "ring_pool": ring_pool,
-        # Only a web address is linked: never a javascript: or data: URL from the API.
-        "pool_object_url": object_url if object_url.startswith(("https://", "http://")) else "",
+        "pool_object_url": http_url(ring_pool.object_url) if ring_pool else "",
         "history": destination_audit_history(remote_id=remote_id),
         "extra_fields": _extra_payload_fields(destination),
         "payload_json": _pretty_json(destination.payload),
@@ -210,22 +211,8 @@ def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
     return render(request, "destinations/detail.html", context)
 
 
-KNOWN_PAYLOAD_KEYS = frozenset(
-    {
-        "id",
-        "country_code",
-        "phone_number",
-        "primary_url",
-        "requested_destination_name",
-        "acknowledged_at",
-        "created_at",
-        "updated_at",
-        "ignored_at",
-        "notified_at",
-        "advertiser_campaign",
-        "dynamic_number_pool",
-    }
-)
+# The documented fields: the detail page shows each in its place.
+KNOWN_PAYLOAD_KEYS = frozenset(f.name for f in fields(RemoteDestination)) - {"raw"}
 
 
 def _extra_payload_fields(destination: Destination) -> list[tuple[str, str]]:
