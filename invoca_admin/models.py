@@ -82,6 +82,20 @@ class SyncRun(models.Model):
         return ", ".join(parts)
 
 
+ACTION_LABELS = {
+    "destination.ignore": "Ignore destination",
+    "destination.unignore": "Un-ignore destination",
+    "destination.delete": "Delete destination",
+    "ring_pool.create": "Create ring pool",
+    "ring_pool.update": "Edit ring pool",
+    "ring_pool.delete": "Delete ring pool",
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
 class AuditEntry(models.Model):
     """Every write the dashboard makes (or tries to make) on Invoca or the cache."""
 
@@ -108,3 +122,7 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_label} ({self.outcome})"
+
+    @property
+    def action_label(self) -> str:
+        return action_label(self.action)

@@ -10,7 +10,7 @@ from django_htmx.http import trigger_client_event
 
 from .htmx import HtmxHttpRequest, is_partial
 from .invoca import InvocaError, get_client, is_configured
-from .models import AuditEntry
+from .models import AuditEntry, action_label
 from .selectors import cache_overview
 from .sync import SyncAlreadyRunning, sync_start
 
@@ -80,9 +80,12 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         "page": page,
         "action": action,
         "outcome": outcome,
-        "actions": AuditEntry.objects.order_by("action")
-        .values_list("action", flat=True)
-        .distinct(),
+        "actions": [
+            (value, action_label(value))
+            for value in AuditEntry.objects.order_by("action")
+            .values_list("action", flat=True)
+            .distinct()
+        ],
         "outcomes": AuditEntry.Outcome.choices,
     }
     template = "audit.html#table" if is_partial(request) else "audit.html"

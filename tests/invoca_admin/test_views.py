@@ -173,6 +173,8 @@ class TestAuditLog:
         html = editor_client.get(reverse("audit_log")).content.decode()
         assert "&lt;b&gt;202-555-0101&lt;/b&gt;" in html
         assert "error handle 1228118400" in html
+        assert ">Delete destination</td>" in html  # a plain-language action
+        assert '<option value="destination.delete" >Delete destination</option>' in html
 
     def test_filter_and_partial(self, editor_client, editor):
         AuditEntry.objects.create(
