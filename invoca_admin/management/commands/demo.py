@@ -26,6 +26,10 @@ DEMO_TOKEN = "sandbox-demo-token"  # only ever valid against the local sandbox
 DEMO_NETWORK = "1234"
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 class Command(BaseCommand):
     help = "Run the dashboard against a local sandbox with demo data (Ctrl-C stops everything)."
 
@@ -70,6 +74,10 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
 
+        # Ctrl-C and a plain `kill` both stop everything (a shell that started us in the
+        # background may have set SIGINT to be ignored: take it back).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             self.stdout.write(
                 f"Starting the Invoca sandbox on {sandbox_url} ({destinations} destinations)…"
@@ -107,7 +115,6 @@ class Command(BaseCommand):
                     f"  Press Ctrl-C to stop the dashboard, worker and sandbox.\n{line}\n"
                 )
             )
-            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
             while all(proc.poll() is None for proc in procs):
                 time.sleep(0.5)
             dead = next(proc for proc in procs if proc.poll() is not None)
