@@ -224,3 +224,25 @@ class TestTokenNeverShown:
         call_command("sync_invoca")
         for url in ["/", "/destinations/", "/ringpools/", "/audit/", "/connection/"]:
             assert sandbox.token.encode() not in editor_client.get(url).content
+
+
+class TestEditorsGroup:
+    def test_migrate_gives_the_editors_group_every_change_permission(self, db):
+        from django.contrib.auth.models import Group
+
+        from invoca_admin.apps import EDITOR_PERMISSIONS, EDITORS_GROUP
+
+        granted = set(
+            Group.objects.get(name=EDITORS_GROUP).permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        )
+        assert granted == set(EDITOR_PERMISSIONS)
+
+    def test_editor_may_write_and_viewer_may_not(self, editor, viewer):
+        for app, codename in [
+            ("destinations", "delete_destination"),
+            ("ringpools", "add_ringpool"),
+        ]:
+            assert editor.has_perm(f"{app}.{codename}")
+            assert not viewer.has_perm(f"{app}.{codename}")
