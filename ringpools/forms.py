@@ -43,6 +43,9 @@ LOCAL_FIELDS = (
     "tn_prefix_whitelist",
 )
 DEFAULT_SEARCH_RADIUS = 240
+#: The largest value the cache's integer columns hold on every database (PostgreSQL
+#: ``integer``); a larger number is a field error, never a failed cache write.
+INT_MAX = 2**31 - 1
 NAME_MAX = 255
 STRING_MAX = 2048
 
@@ -202,12 +205,14 @@ class RingPoolForm(forms.Form):
     lifetime_seconds = forms.IntegerField(
         required=False,
         min_value=0,
+        max_value=INT_MAX,
         label="Lifetime (seconds)",
         help_text="How long a number stays with one visitor after their last activity. "
         "Leave blank for Invoca's default.",
     )
     max_pool_size = forms.IntegerField(
         min_value=1,
+        max_value=INT_MAX,
         initial=2,
         label="Max pool size",
         help_text="The most tracking numbers this pool may hold (at least 1).",
@@ -384,6 +389,7 @@ class RingPoolCreateForm(RingPoolForm):
     search_radius_miles = forms.IntegerField(
         required=False,
         min_value=0,
+        max_value=INT_MAX,
         initial=DEFAULT_SEARCH_RADIUS,
         label="Search radius (miles)",
         help_text="How far from the centre local numbers may come from (240 if blank).",

@@ -503,3 +503,34 @@ class TestFilterForm:
             "desc",
             100,
         )
+
+
+class TestNumbersTheCacheCanHold:
+    """A number the cache's integer columns cannot hold is a field error, not a 500 later."""
+
+    @pytest.mark.parametrize("field", ["lifetime_seconds", "max_pool_size", "search_radius_miles"])
+    @pytest.mark.parametrize("value", [str(2**31), str(2**63), "9" * 40])
+    def test_too_large_is_a_field_error(self, campaign, field, value):
+        form = create_form(campaign, **{field: value})
+        assert not form.is_valid()
+        assert "less than or equal to 2147483647" in errors_of(form, field)
+
+    @pytest.mark.parametrize("field", ["lifetime_seconds", "max_pool_size"])
+    def test_largest_value_is_accepted(self, campaign, field):
+        form = create_form(campaign, **{field: str(2**31 - 1)})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data[field] == 2**31 - 1
+
+    def test_edit_form_checks_the_same_range(self, campaign):
+        pool = make_pool(campaign)
+        form = RingPoolEditForm(
+            {
+                "name": "x",
+                "pool_type": "Custom",
+                "destination_type": "API",
+                "max_pool_size": str(2**31),
+            },
+            ring_pool=pool,
+        )
+        assert not form.is_valid()
+        assert "max_pool_size" in form.errors
