@@ -11,13 +11,14 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from invoca_admin.columns import column_problems
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaClient
 
@@ -60,12 +61,25 @@ UPDATE_FIELDS = [
 ]
 
 
+#: At most this many skipped rows are described one by one in a run's summary.
+SKIPPED_DESCRIBED = 20
+
+
 @dataclass
 class SyncCounts:
     total: int = 0
     new: int = 0
     changed: int = 0
     removed: int = 0
+    skipped: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def skip(self, remote: RemoteDestination, problems: list[str]) -> None:
+        """Count a row that does not fit the cache, and say why (for the first few)."""
+        self.skipped += 1
+        if self.skipped <= SKIPPED_DESCRIBED:
+            label = remote.phone_number or f"id {remote.id!s}"
+            self.warnings.append(f"Skipped destination {label}: {'; '.join(problems)}.")
 
 
 def digits(value: str) -> str:
@@ -227,6 +241,12 @@ def _upsert(rows: list[dict]) -> None:
         cursor.executemany(sql, params)
 
 
+def _row_problems(remote: RemoteDestination, fields: dict) -> list[str]:
+    if not isinstance(remote.id, int) or isinstance(remote.id, bool):
+        return [f"its id {str(remote.id)[:40]!r} is not a number"]
+    return column_problems(Destination, {"remote_id": remote.id, **fields})
+
+
 def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
     """Make the cache equal to `remote_rows`, in one transaction.
 
@@ -241,8 +261,11 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
         existing = dict(Destination.objects.values_list("remote_id", "fingerprint"))
         to_write: list[dict] = []
         for remote in remote_rows:
+            known = existing.pop(remote.id, None)  # a skipped row keeps its cached version
             fields = destination_fields(remote, locally_ignored=remote.id in ignored_ids)
-            known = existing.pop(remote.id, None)
+            if problems := _row_problems(remote, fields):
+                counts.skip(remote, problems)
+                continue
             if known is None:
                 counts.new += 1
             elif known == fields["fingerprint"]:
@@ -252,6 +275,10 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
             to_write.append({"remote_id": remote.id, "synced_at": now, **fields})
         for i in range(0, len(to_write), BATCH_SIZE):
             _upsert(to_write[i : i + BATCH_SIZE])
+        if counts.skipped > SKIPPED_DESCRIBED:
+            counts.warnings.append(
+                f"… and {counts.skipped - SKIPPED_DESCRIBED} more destinations skipped."
+            )
         gone = list(existing)
         counts.removed = len(gone)
         for i in range(0, len(gone), BATCH_SIZE):

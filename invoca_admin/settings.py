@@ -183,6 +183,8 @@ INVOCA_CONNECT_TIMEOUT = env("INVOCA_CONNECT_TIMEOUT")
 INVOCA_READ_TIMEOUT = env("INVOCA_READ_TIMEOUT")
 INVOCA_SYNC_CONCURRENCY = env("INVOCA_SYNC_CONCURRENCY")
 INVOCA_SYNC_PAGE_SIZE = env("INVOCA_SYNC_PAGE_SIZE")
+# Networks that generate ring pool ids let the create form leave `id_from_network` empty.
+INVOCA_GENERATES_RING_POOL_IDS = env.bool("INVOCA_GENERATES_RING_POOL_IDS", default=False)
 # A running sync refreshes its heartbeat; a claim older than this is taken as dead.
 INVOCA_SYNC_STALE_SECONDS = env.int("INVOCA_SYNC_STALE_SECONDS", default=120)
 

@@ -86,6 +86,8 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         runs.update(**fields)
 
     destinations_error: InvocaError | None = None
+    pools_error: InvocaError | None = None
+    pools_written = False
     warnings: list[str] = []
     try:
         client = client or get_client()
@@ -94,6 +96,7 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
             client=client,
             on_progress=lambda done, total: progress(pages_done=done, pages_total=total),
         )
+        warnings.extend(counts.warnings)
         progress(
             destinations_total=counts.total,
             destinations_new=counts.new,
@@ -117,21 +120,29 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         try:
             progress(stage="ring pools")
             result = ringpools_sync(client=client, on_stage=lambda stage: progress(stage=stage))
+        except InvocaError as exc:
+            pools_error = exc
+            logger.warning("Ring pool sync #%s failed: %s", run.pk, exc.message)
+        else:
+            pools_written = True
             warnings.extend(result.warnings)
             progress(
                 advertisers_total=result.advertisers,
                 campaigns_total=result.campaigns,
                 ring_pools_total=result.ring_pools,
             )
-        except InvocaError as exc:
-            warnings.append(f"Advertisers, campaigns and ring pools did not sync: {exc.message}")
 
-    if destinations_error is not None:
-        status, error = SyncRun.Status.FAILED, _failure_text(destinations_error)
+    error = _failure_text(
+        destinations_error=destinations_error,
+        pools_error=pools_error,
+        pools_written=pools_written,
+    )
+    if error:
+        status = SyncRun.Status.FAILED
     elif warnings:
-        status, error = SyncRun.Status.PARTIAL, ""
+        status = SyncRun.Status.PARTIAL
     else:
-        status, error = SyncRun.Status.SUCCEEDED, ""
+        status = SyncRun.Status.SUCCEEDED
     runs.update(
         status=status,
         stage="",
@@ -150,8 +161,30 @@ def _is_fatal_for_all(exc: InvocaError) -> bool:
     return isinstance(exc, InvocaAuthError | InvocaNotConfigured | InvocaUnavailable)
 
 
-def _failure_text(exc: InvocaError) -> str:
-    return f"{exc.message} The cache was left as it was."
+def _failure_text(
+    *,
+    destinations_error: InvocaError | None,
+    pools_error: InvocaError | None,
+    pools_written: bool,
+) -> str:
+    """What went wrong and exactly what the cache now holds; "" when nothing failed.
+
+    The destinations stage and the ring pools stage are each applied in one
+    transaction, or not at all: the text names the stages written and those kept.
+    """
+    if destinations_error is None and pools_error is None:
+        return ""
+    if destinations_error is not None and not pools_written:
+        return f"{destinations_error.message} The cache was left as it was."
+    if destinations_error is not None:
+        return (
+            f"{destinations_error.message} Destinations were left as they were; advertisers, "
+            "campaigns and ring pools were updated."
+        )
+    return (
+        f"{pools_error.message} Destinations were updated; advertisers, campaigns and ring "
+        "pools were left as they were."
+    )
 
 
 def sync_is_stale() -> bool:

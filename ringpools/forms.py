@@ -10,6 +10,7 @@ from typing import Any
 
 import phonenumbers
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from invoca_admin.invoca import InvocaValidationError
@@ -92,13 +93,8 @@ def normalise_phone_number(value: str) -> str:
             code="phone",
         ) from None
     national = str(number.national_number)
-    if (
-        number.country_code != 1
-        or len(national) != 10
-        or not phonenumbers.is_possible_number(number)
-        or national[0] in "01"
-        or national[3] in "01"
-    ):
+    # Only the area code's first digit is checked: Invoca's own examples use 888-111-2222.
+    if number.country_code != 1 or len(national) != 10 or national[0] in "01":
         raise forms.ValidationError(
             "This is not a valid US phone number. Type 10 digits: area code, exchange and "
             "line, e.g. 805-555-0123.",
@@ -185,12 +181,14 @@ class RingPoolForm(forms.Form):
         help_text="A name people recognise, e.g. “Google Ads – Santa Barbara”.",
     )
     pool_type = forms.ChoiceField(
-        choices=[("", "Choose a pool type…"), *POOL_TYPES],
+        required=False,
+        choices=[("", "Invoca's default"), *POOL_TYPES],
         help_text="Which visits get numbers from this pool: search traffic, custom "
-        "parameters, referring domains, or a mix.",
+        "parameters, referring domains, or a mix. Optional.",
     )
     destination_type = forms.ChoiceField(
-        choices=DESTINATION_TYPES,
+        required=False,
+        choices=[("", "Invoca's default"), *DESTINATION_TYPES],
         initial="Advertiser",
         help_text="“Advertiser”: calls go to the advertiser's number. “API”: an API call "
         "decides where each call goes.",
@@ -348,8 +346,7 @@ class RingPoolCreateForm(RingPoolForm):
     id_from_network = forms.CharField(
         max_length=NAME_MAX,
         label="Id from network",
-        help_text="Required on this network unless Invoca auto-generates ids for it. "
-        "Your own id for the pool, e.g. “gads-sb-01”; it cannot be changed later.",
+        help_text="Your own id for the pool, e.g. “gads-sb-01”; it cannot be changed later.",
     )
     # Local RingPool
     centre_by = forms.ChoiceField(
@@ -436,6 +433,13 @@ class RingPoolCreateForm(RingPoolForm):
         self.fields["tn_prefix"].widget.attrs.update({"inputmode": "numeric", "size": 4})
         self.fields["zipcode"].widget.attrs.update({"inputmode": "numeric", "size": 6})
         self.fields["id_from_network"].widget.attrs.update({"autocomplete": "off"})
+        if settings.INVOCA_GENERATES_RING_POOL_IDS:
+            ids = self.fields["id_from_network"]
+            ids.required = False
+            ids.help_text = (
+                "Optional: this network generates an id when you leave it blank. Your own id "
+                "for the pool, e.g. “gads-sb-01”; it cannot be changed later."
+            )
         self.fields["campaign"].queryset = self.campaign_queryset()
 
     def selected_advertiser_id(self) -> str:
@@ -457,7 +461,7 @@ class RingPoolCreateForm(RingPoolForm):
 
     def clean_id_from_network(self) -> str:
         value = self.cleaned_data["id_from_network"].strip()
-        if not value:
+        if not value and self.fields["id_from_network"].required:
             raise forms.ValidationError("Give the pool an id.", code="required")
         if _ID_FORBIDDEN & set(value):
             raise forms.ValidationError(
@@ -607,7 +611,7 @@ def ring_pool_initial(ring_pool: RingPool) -> dict[str, Any]:
     initial: dict[str, Any] = {
         "name": ring_pool.name,
         "pool_type": ring_pool.pool_type,
-        "destination_type": ring_pool.destination_type or "Advertiser",
+        "destination_type": ring_pool.destination_type,
         "destination_url": ring_pool.destination_url,
         "lifetime_seconds": ring_pool.lifetime_seconds,
         "max_pool_size": ring_pool.max_pool_size,

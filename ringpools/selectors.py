@@ -7,6 +7,8 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 
 from destinations.models import Destination
+from invoca_admin.invoca import LinkedDestination as RemoteLink
+from invoca_admin.invoca import national_digits
 from invoca_admin.models import AuditEntry
 
 from .forms import SORT_FIELDS
@@ -68,9 +70,16 @@ def ring_pool_get(*, pk: int) -> RingPool | None:
     return RingPool.objects.select_related("campaign__advertiser").filter(pk=pk).first()
 
 
-def _payload_links(pool: RingPool) -> list[dict[str, Any]]:
+def _payload_links(pool: RingPool) -> list[RemoteLink]:
+    """The pool's ``customer_phone_numbers`` as Invoca listed them (digits, tag id)."""
     linked = (pool.payload or {}).get("customer_phone_numbers") or []
-    return [item for item in linked if isinstance(item, dict) and item.get("id") is not None]
+    links = [RemoteLink.from_api(item) for item in linked if isinstance(item, dict)]
+    return [link for link in links if link.digits]
+
+
+def _default_digits(pool: RingPool) -> str:
+    default = (pool.payload or {}).get("default_customer_phone_number")
+    return RemoteLink.from_api(default).digits if isinstance(default, dict) else ""
 
 
 BIGINT_MAX = 2**63 - 1
@@ -87,52 +96,60 @@ def _remote_id(value: Any) -> int | None:
     return number if -BIGINT_MAX <= number <= BIGINT_MAX else None
 
 
-def _linked_rows_query(pools: Iterable[RingPool]) -> Q:
-    """Cached destinations whose ring pool is one of ``pools`` (same campaign, same id)."""
+def _digit_variants(digits: Iterable[str]) -> list[str]:
+    """Ten digits as a cached ``phone_digits`` may hold them: with or without the leading 1."""
+    return [variant for d in digits for variant in (d, f"1{d}")]
+
+
+def _linked_rows_query(pools: Iterable[RingPool], *, digits: Iterable[str] = ()) -> Q:
+    """Cached destinations of ``pools``: those naming the pool (same campaign, same id) and
+    those whose number Invoca lists in a pool (``digits``)."""
     condition = Q(pk__in=[])
     for pool in pools:
         condition |= Q(
             ring_pool_id_from_network=pool.id_from_network,
             campaign_id_from_network=pool.campaign.id_from_network,
         )
+    variants = _digit_variants(digits)
+    if variants:
+        condition |= Q(phone_digits__in=variants)
     return condition
 
 
 def ring_pool_linked_counts(*, pools: Iterable[RingPool]) -> dict[int, int]:
-    """pool pk -> how many destinations are linked (Invoca's list and the cache, merged).
-
-    One query for the whole page of pools.
-    """
+    """pool pk -> how many destinations are linked (Invoca's list and the cache, merged
+    by number). One query for the whole page of pools."""
     pools = list(pools)
-    ids: dict[int, set[int]] = {}
+    numbers: dict[int, set[str]] = {}
     by_key: dict[tuple[str, str], int] = {}
     for pool in pools:
-        ids[pool.pk] = {
-            rid
-            for rid in (_remote_id(i.get("id")) for i in _payload_links(pool))
-            if rid is not None
-        }
+        numbers[pool.pk] = {link.digits for link in _payload_links(pool)}
         by_key[(pool.id_from_network, pool.campaign.id_from_network)] = pool.pk
     if pools:
         rows = Destination.objects.filter(_linked_rows_query(pools)).values_list(
-            "ring_pool_id_from_network", "campaign_id_from_network", "remote_id"
+            "ring_pool_id_from_network", "campaign_id_from_network", "phone_digits"
         )
-        for pool_id, campaign_id, remote_id in rows:
+        for pool_id, campaign_id, phone_digits in rows:
             pk = by_key.get((pool_id, campaign_id))
             if pk is not None:
-                ids[pk].add(remote_id)
-    return {pk: len(found) for pk, found in ids.items()}
+                numbers[pk].add(national_digits(phone_digits))
+    return {pk: len(found) for pk, found in numbers.items()}
 
 
 @dataclass(frozen=True)
 class LinkedDestination:
     """One destination of a ring pool, from Invoca's list and/or the cache."""
 
-    remote_id: int
+    digits: str
     phone_number: str
     obfuscated_tag_id: str
     is_default: bool
+    listed: bool  # in the pool's own ``customer_phone_numbers``
     cached: Destination | None
+
+    @property
+    def remote_id(self) -> int | None:
+        return self.cached.remote_id if self.cached else None
 
     @property
     def status(self) -> str:
@@ -143,30 +160,35 @@ class LinkedDestination:
         return self.cached.requested_destination_name if self.cached else ""
 
 
+def _display_number(digits: str) -> str:
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}" if len(digits) == 10 else digits
+
+
 def ring_pool_linked_destinations(*, ring_pool: RingPool) -> list[LinkedDestination]:
-    """The pool's destinations: those Invoca listed in the pool, and cached rows that
-    name this pool (a sync may have seen a link the pool's payload does not have yet)."""
-    payload = ring_pool.payload or {}
-    default = payload.get("default_customer_phone_number") or {}
-    default_id = _remote_id(default.get("id")) if isinstance(default, dict) else None
-    links = {rid: item for item in _payload_links(ring_pool) if (rid := _remote_id(item.get("id")))}
-    rows = Destination.objects.filter(
-        _linked_rows_query([ring_pool]) | Q(remote_id__in=list(links))
-    )
-    cached = {row.remote_id: row for row in rows}
+    """The pool's destinations: the numbers Invoca lists in the pool (and its default
+    number), matched to cached destinations by digits, plus cached rows that name this
+    pool (a sync may have seen a link the pool's payload does not have yet)."""
+    links = {link.digits: link for link in _payload_links(ring_pool)}
+    default = _default_digits(ring_pool)
+    wanted = set(links) | ({default} if default else set())
+    rows = Destination.objects.filter(_linked_rows_query([ring_pool], digits=wanted))
+    cached: dict[str, Destination] = {}
+    for row in rows:
+        key = national_digits(row.phone_digits)
+        # A row that names this pool wins over one that only shares the number.
+        if key not in cached or row.ring_pool_id_from_network == ring_pool.id_from_network:
+            cached[key] = row
     result = []
-    for rid in sorted(set(links) | set(cached)):
-        item = links.get(rid, {})
-        row = cached.get(rid)
-        tag = item.get("js_tag") if isinstance(item.get("js_tag"), dict) else {}
+    for key in sorted(wanted | set(cached)):
+        link = links.get(key)
+        row = cached.get(key)
         result.append(
             LinkedDestination(
-                remote_id=rid,
-                phone_number=str(item.get("phone_number") or (row.phone_number if row else "")),
-                obfuscated_tag_id=str(
-                    tag.get("obfuscated_tag_id") or item.get("obfuscated_tag_id") or ""
-                ),
-                is_default=rid == default_id,
+                digits=key,
+                phone_number=row.phone_number if row else _display_number(key),
+                obfuscated_tag_id=(link.obfuscated_tag_id if link else "") or "",
+                is_default=key == default,
+                listed=link is not None or key == default,
                 cached=row,
             )
         )
@@ -174,7 +196,12 @@ def ring_pool_linked_destinations(*, ring_pool: RingPool) -> list[LinkedDestinat
 
 
 def ring_pool_linked_destination_ids(*, ring_pool: RingPool) -> list[int]:
-    return [d.remote_id for d in ring_pool_linked_destinations(ring_pool=ring_pool)]
+    """Invoca ids of the pool's destinations that are in the cache."""
+    return [
+        d.remote_id
+        for d in ring_pool_linked_destinations(ring_pool=ring_pool)
+        if d.remote_id is not None
+    ]
 
 
 def ring_pool_audit_history(*, ring_pool: RingPool, limit: int = 50) -> QuerySet[AuditEntry]:

@@ -5,7 +5,7 @@ view to show; the cache changes only after Invoca agreed.
 """
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from typing import Any
@@ -36,6 +36,17 @@ User = AbstractBaseUser | AnonymousUser | None
 
 TARGET_TYPE = "ring_pool"
 BOOL_FIELDS = ("preferred", "is_first_preference", "fill_immediately")
+INT_FIELDS = ("lifetime_seconds", "max_pool_size")
+#: What the edit form may change (and a PUT may carry).
+EDITABLE_FIELDS = (
+    "name",
+    "pool_type",
+    "destination_type",
+    "destination_url",
+    *PARAM_FIELDS,
+    *INT_FIELDS,
+    *BOOL_FIELDS,
+)
 # What `dynamic_number_pool` looks like in a destination that has no ring pool.
 EMPTY_POOL_REF = {f.name: None for f in fields(PoolRef) if f.name != "raw"}
 
@@ -43,31 +54,40 @@ EMPTY_POOL_REF = {f.name: None for f in fields(PoolRef) if f.name != "raw"}
 # --- request bodies -----------------------------------------------------------------------------
 
 
-def ring_pool_body(*, data: dict[str, Any], creating: bool) -> dict[str, Any]:
-    """The JSON body for POST (``creating``) or PUT, with proper JSON types.
+def _json_value(key: str, value: Any) -> Any:
+    """A form value as Invoca's JSON wants it: ints, booleans, strings ("" when cleared)."""
+    if key in INT_FIELDS:
+        return None if value is None else int(value)
+    if key in BOOL_FIELDS or key == "allow_overflow":
+        return bool(value)
+    return "" if value is None else value
 
-    ``data`` is a form's cleaned data. Blank optional values are left out of a
-    POST; a PUT sends every editable field (a cleared text as ``""``) except
-    ``allow_overflow``, which Invoca does not let change.
+
+def ring_pool_body(
+    *, data: dict[str, Any], changed: Iterable[str] | None = None
+) -> dict[str, Any]:
+    """The JSON body of a POST (``changed`` is None) or of a PUT, with proper JSON types.
+
+    ``data`` is a form's cleaned data. A POST sends every value given (blank
+    optional ones are left out, so Invoca applies its defaults). A PUT sends only
+    the fields in ``changed`` (Invoca "updates only the fields sent"), so a rename
+    leaves every other field at Invoca as it is, including those the form does not
+    show; ``allow_overflow`` is never in a PUT (Invoca does not let it change).
     """
+    creating = changed is None
     body: dict[str, Any] = {}
     if creating:
-        body["id_from_network"] = str(data["id_from_network"])
-    body["name"] = data["name"]
-    body["pool_type"] = data["pool_type"]
-    body["destination_type"] = data["destination_type"]
-    for key in ("destination_url", *PARAM_FIELDS):
-        value = data.get(key) or ""
-        if value or not creating:
-            body[key] = value
-    if data.get("lifetime_seconds") is not None:
-        body["lifetime_seconds"] = int(data["lifetime_seconds"])
-    if data.get("max_pool_size") is not None:
-        body["max_pool_size"] = int(data["max_pool_size"])
-    for key in BOOL_FIELDS:
-        body[key] = bool(data.get(key))
-    if creating:
-        body["allow_overflow"] = bool(data.get("allow_overflow"))
+        if data.get("id_from_network"):
+            body["id_from_network"] = str(data["id_from_network"])
+        for key in (*EDITABLE_FIELDS, "allow_overflow"):
+            value = data.get(key)
+            if key in BOOL_FIELDS or key == "allow_overflow" or value not in (None, ""):
+                body[key] = _json_value(key, value)
+    else:
+        wanted = set(changed)
+        body.update(
+            (key, _json_value(key, data.get(key))) for key in EDITABLE_FIELDS if key in wanted
+        )
     if data.get("destination_phone_number"):
         body["destination_phone_number"] = data["destination_phone_number"]
         if data.get("obfuscated_tag_id"):
@@ -83,21 +103,40 @@ def ring_pool_body(*, data: dict[str, Any], creating: bool) -> dict[str, Any]:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _complete(client: InvocaClient, campaign: Campaign, remote: RemoteRingPool) -> RemoteRingPool:
-    """Invoca may answer a write with ``{}``: then fetch the pool, so the cache gets its id,
-    link into Invoca's UI and linked destinations. The write already succeeded, so a failed
-    fetch only leaves the cache with what was sent (the next sync completes it)."""
-    if remote.id is not None:
+def _complete(
+    client: InvocaClient,
+    campaign: Campaign,
+    remote: RemoteRingPool,
+    *,
+    known: dict[str, Any] | None = None,
+) -> RemoteRingPool | None:
+    """The pool as Invoca now holds it, for the cache.
+
+    Invoca may answer a write with ``{}``: then the pool is fetched, so the cache gets
+    its id, link into Invoca's UI and linked destinations. Where the network generated
+    the id, the new pool is found in the campaign's list by its name. The write already
+    succeeded, so a failed fetch falls back to what is known (``known``, the cached
+    payload, overlaid with what was sent); None when the pool cannot be named at all
+    (the next sync brings it).
+    """
+    if remote.id is not None and remote.id_from_network:
         return remote
+    adv, camp = campaign.advertiser.id_from_network, campaign.id_from_network
     try:
-        return client.get_ring_pool(
-            campaign.advertiser.id_from_network, campaign.id_from_network, remote.id_from_network
-        )
+        if remote.id_from_network:
+            return client.get_ring_pool(adv, camp, remote.id_from_network)
+        cached = set(campaign.ring_pools.values_list("id_from_network", flat=True))
+        found = [
+            pool
+            for pool in client.list_ring_pools(adv, camp)
+            if pool.name == remote.name and pool.id_from_network not in cached
+        ]
+        return found[0] if len(found) == 1 else None
     except InvocaError as exc:
-        logger.warning(
-            "Ring pool %s written, but re-reading it failed: %s", remote.id_from_network, exc
-        )
-        return remote
+        logger.warning("Ring pool %s written, but re-reading it failed: %s", remote.name, exc)
+    if not remote.id_from_network:
+        return None
+    return RemoteRingPool.from_api({**(known or {}), **remote.raw})
 
 
 def _track_destination(client: InvocaClient, phone_number: str) -> Destination | None:
@@ -137,22 +176,34 @@ def _audit_failure(*, user: User, action: str, target_id: str, target_label: str
 
 
 def _cache_written(
-    client: InvocaClient, campaign: Campaign, remote: RemoteRingPool, body: dict[str, Any]
-) -> RingPool:
+    client: InvocaClient,
+    campaign: Campaign,
+    remote: RemoteRingPool,
+    body: dict[str, Any],
+    *,
+    known: dict[str, Any] | None = None,
+) -> RingPool | None:
     """Once Invoca accepted a write: cache the pool and the destination it now tracks."""
-    pool = ring_pool_upsert(campaign=campaign, remote=_complete(client, campaign, remote))
+    complete = _complete(client, campaign, remote, known=known)
+    pool = None if complete is None else ring_pool_upsert(campaign=campaign, remote=complete)
     if body.get("destination_phone_number"):
         _track_destination(client, body["destination_phone_number"])
     return pool
 
 
-def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) -> RingPool:
-    """POST a new ring pool to Invoca, cache it (and the destination it tracks), audit it."""
-    body = ring_pool_body(data=data, creating=True)
+def ring_pool_create(
+    *, user: User, campaign: Campaign, data: dict[str, Any]
+) -> RingPool | None:
+    """POST a new ring pool to Invoca, cache it (and the destination it tracks), audit it.
+
+    Returns the cached pool, or None when Invoca generated the pool's id and its
+    answer does not say it (the pool is then cached by the next sync).
+    """
+    body = ring_pool_body(data=data)
     with _audit_failure(
         user=user,
         action="create",
-        target_id=body["id_from_network"],
+        target_id=body.get("id_from_network", ""),
         target_label=body.get("name", ""),
     ):
         with get_client() as client:
@@ -165,21 +216,30 @@ def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) ->
         detail += f"; Local RingPool centred on {_describe_centre(body['local_center'])}"
     if body.get("destination_phone_number"):
         detail += f"; tracks {body['destination_phone_number']}"
+    if pool is None:
+        detail += "; its id was generated by Invoca and is cached by the next sync"
     audit_record(
         user=user,
         action="ring_pool.create",
         target_type=TARGET_TYPE,
-        target_id=pool.id_from_network,
-        target_label=pool.name,
+        target_id=pool.id_from_network if pool else body.get("id_from_network", ""),
+        target_label=pool.name if pool else body.get("name", ""),
         detail=detail + ".",
     )
     return pool
 
 
-def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -> RingPool:
-    """PUT the editable fields of a ring pool, update the cache, audit it."""
+def ring_pool_update(
+    *, user: User, ring_pool: RingPool, data: dict[str, Any], changed: Iterable[str]
+) -> RingPool:
+    """PUT the fields the user ``changed`` (and only those), update the cache, audit it.
+
+    Nothing changed, nothing sent: the cached pool is returned as it is.
+    """
     campaign = ring_pool.campaign
-    body = ring_pool_body(data=data, creating=False)
+    body = ring_pool_body(data=data, changed=changed)
+    if not body:
+        return ring_pool
     with _audit_failure(
         user=user, action="update", target_id=ring_pool.id_from_network, target_label=ring_pool.name
     ):
@@ -190,13 +250,9 @@ def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -
                 ring_pool.id_from_network,
                 data=body,
             )
-            pool = _cache_written(client, campaign, remote, body)
-    changed = sorted(
-        key
-        for key, value in body.items()
-        if key in ring_pool.payload and ring_pool.payload.get(key) != value
-    )
-    detail = "Updated" + (f": {', '.join(changed)}" if changed else "")
+            pool = _cache_written(client, campaign, remote, body, known=ring_pool.payload)
+    sent = sorted(key for key in body if key in EDITABLE_FIELDS)
+    detail = "Updated" + (f": {', '.join(sent)}" if sent else "")
     if body.get("destination_phone_number"):
         detail += f"; tracks {body['destination_phone_number']}"
     audit_record(

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from invoca_admin.columns import column_problems
 from invoca_admin.invoca import Campaign as RemoteCampaign
 from invoca_admin.invoca import InvocaClient, InvocaError
 from invoca_admin.invoca import RingPool as RemoteRingPool
@@ -30,6 +31,14 @@ class RingPoolSyncResult:
     campaigns: int = 0
     ring_pools: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+def _misfit(model, what: str, values: dict, result: RingPoolSyncResult) -> bool:
+    """True (and a warning) when a row from Invoca does not fit the cache's columns."""
+    problems = column_problems(model, values)
+    if problems:
+        result.warnings.append(f"Skipped {what}: {'; '.join(problems)}.")
+    return bool(problems)
 
 
 def http_url(value: str | None) -> str:
@@ -53,7 +62,7 @@ def ring_pool_fields(remote: RemoteRingPool) -> dict:
         "is_first_preference": remote.is_first_preference,
         "fill_immediately": remote.fill_immediately,
         "allow_overflow": remote.allow_overflow,
-        "is_local": bool(remote.local_center or remote.tn_prefix_whitelist),
+        "is_local": remote.is_local,
         "payload": remote.raw,
     }
 
@@ -121,49 +130,67 @@ def ringpools_sync(
     now = timezone.now()
     with transaction.atomic():
         adv_objs: dict[str, Advertiser] = {}
+        kept_advertisers: set[str] = set(failed_advertisers)
         for adv in advertisers:
+            values = {
+                "id_from_network": adv.id_from_network or "",
+                "remote_id": adv.id if isinstance(adv.id, int) else None,
+                "name": (adv.name or "")[:255],
+                "approval_status": adv.approval_status or "",
+            }
+            if _misfit(Advertiser, f"advertiser {adv.name!s}", values, result):
+                kept_advertisers.add(values["id_from_network"])
+                continue
             adv_objs[adv.id_from_network], _ = Advertiser.objects.update_or_create(
                 id_from_network=adv.id_from_network,
-                defaults={
-                    "remote_id": adv.id if isinstance(adv.id, int) else None,
-                    "name": (adv.name or "")[:255],
-                    "approval_status": adv.approval_status or "",
-                    "payload": adv.raw,
-                    "synced_at": now,
-                },
+                defaults={**values, "payload": adv.raw, "synced_at": now},
             )
         camp_objs: dict[str, Campaign] = {}
+        kept_campaigns: set[str] = set()
         for adv_id, camp in campaign_pairs:
+            values = {
+                "id_from_network": camp.id_from_network or "",
+                "remote_id": camp.id if isinstance(camp.id, int) else None,
+                "name": (camp.name or "")[:255],
+                "status": camp.status or "",
+            }
+            if adv_id not in adv_objs or _misfit(
+                Campaign, f"campaign {camp.name!s}", values, result
+            ):
+                kept_campaigns.add(values["id_from_network"])
+                continue
             camp_objs[camp.id_from_network], _ = Campaign.objects.update_or_create(
                 id_from_network=camp.id_from_network,
                 defaults={
+                    **values,
                     "advertiser": adv_objs[adv_id],
-                    "remote_id": camp.id if isinstance(camp.id, int) else None,
-                    "name": (camp.name or "")[:255],
-                    "status": camp.status or "",
                     "payload": camp.raw,
                     "synced_at": now,
                 },
             )
         for (_adv_id, camp), outcome in pools_by_campaign:
-            if isinstance(outcome, InvocaError):
+            if isinstance(outcome, InvocaError) or camp.id_from_network not in camp_objs:
                 continue
             campaign = camp_objs[camp.id_from_network]
             seen = []
             for remote in outcome:
                 fields = ring_pool_fields(remote)
+                values = {"id_from_network": remote.id_from_network or "", **fields}
+                seen.append(values["id_from_network"])  # a skipped pool keeps its cached row
+                if _misfit(RingPool, f"ring pool {remote.name!s}", values, result):
+                    continue
                 fields["synced_at"] = now
                 RingPool.objects.update_or_create(
                     campaign=campaign, id_from_network=remote.id_from_network, defaults=fields
                 )
-                seen.append(remote.id_from_network)
                 result.ring_pools += 1
             campaign.ring_pools.exclude(id_from_network__in=seen).delete()
-        # Remove what Invoca no longer lists, except below a parent that failed to load.
-        Campaign.objects.exclude(id_from_network__in=list(camp_objs)).exclude(
-            advertiser__id_from_network__in=failed_advertisers
-        ).delete()
-        Advertiser.objects.exclude(id_from_network__in=list(adv_objs)).delete()
+        # Remove what Invoca no longer lists, except below a parent that failed to load
+        # (or was skipped).
+        Campaign.objects.exclude(
+            id_from_network__in=[*camp_objs, *kept_campaigns]
+        ).exclude(advertiser__id_from_network__in=kept_advertisers).delete()
+        Advertiser.objects.exclude(id_from_network__in=[*adv_objs, *kept_advertisers]).delete()
     result.advertisers = len(advertisers)
     result.campaigns = len(campaign_pairs)
     return result

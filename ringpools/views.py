@@ -19,6 +19,7 @@ from invoca_admin.invoca import (
     InvocaUnavailable,
     InvocaValidationError,
 )
+from invoca_admin.invoca import RingPool as RemoteRingPool
 
 from .forms import (
     LIST_DEFAULTS,
@@ -160,16 +161,16 @@ def ringpool_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 def _local_context(payload: dict[str, Any]) -> dict[str, Any] | None:
-    center = payload.get("local_center")
-    whitelist = payload.get("tn_prefix_whitelist")
-    if not center and not whitelist:
+    """The Local RingPool part of a cached pool, or None for an ordinary pool (one whose
+    ``local_center`` is absent or holds only empty values)."""
+    remote = RemoteRingPool.from_api(payload)
+    if not remote.is_local:
         return None
-    prefs = payload.get("local_number_preferences")
+    center = {key: value for key, value in (remote.local_center or {}).items() if value != ""}
     return {
-        "center": center if isinstance(center, dict) else {},
-        "prefs": prefs if isinstance(prefs, dict) else {},
-        "whitelist": [str(n) for n in whitelist] if isinstance(whitelist, list) else [],
-        "pending": payload.get("local_allocation_status") == "pending",
+        "center": center,
+        "prefs": remote.local_number_preferences or {},
+        "whitelist": list(remote.tn_prefix_whitelist or ()),
     }
 
 
@@ -195,6 +196,8 @@ def ringpool_create(request: HtmxHttpRequest) -> HttpResponse:
                 form.add_error(None, _failure_text(exc, "created"))
             else:
                 messages.success(request, _created_text(pool, data))
+                if pool is None:  # the network generated its id: the next sync caches it
+                    return _redirect(request, reverse("ringpools:list"))
                 return _redirect(request, reverse("ringpools:detail", args=[pool.pk]))
     else:
         form = RingPoolCreateForm(initial=_track_initial(track))
@@ -220,8 +223,14 @@ def _track_initial(track) -> dict[str, Any]:
     return initial
 
 
-def _created_text(pool: RingPool, data: dict[str, Any]) -> str:
-    text = f"Ring pool “{pool.name or pool.id_from_network}” created."
+def _created_text(pool: RingPool | None, data: dict[str, Any]) -> str:
+    if pool is None:
+        text = (
+            f"Ring pool “{data.get('name')}” created; Invoca gave it an id, and it appears "
+            "here after the next sync."
+        )
+    else:
+        text = f"Ring pool “{pool.name or pool.id_from_network}” created."
     if data.get("destination_phone_number"):
         text += f" It tracks {data['destination_phone_number']}."
     if data.get("local"):
@@ -245,9 +254,17 @@ def ringpool_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     pool = _get_pool_or_404(pk)
     if request.method == "POST":
         form = RingPoolEditForm(request.POST, ring_pool=pool)
+        if form.is_valid() and not form.has_changed():
+            messages.info(request, "Nothing was changed, so nothing was sent to Invoca.")
+            return _redirect(request, reverse("ringpools:detail", args=[pool.pk]))
         if form.is_valid():
             try:
-                pool = ring_pool_update(user=request.user, ring_pool=pool, data=form.cleaned_data)
+                pool = ring_pool_update(
+                    user=request.user,
+                    ring_pool=pool,
+                    data=form.cleaned_data,
+                    changed=form.changed_data,
+                )
             except InvocaValidationError as exc:
                 form.add_invoca_errors(exc)
             except InvocaError as exc:

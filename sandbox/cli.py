@@ -69,6 +69,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--network-id", default=None, help="network id (default: $INVOCA_NETWORK_ID or '1234')"
     )
     parser.add_argument(
+        "--generate-ids",
+        action="store_true",
+        help="the network generates ring pool ids: a POST may leave out id_from_network",
+    )
+    parser.add_argument(
         "--outage",
         action="store_true",
         help="start in an outage: API connections close with no reply",
@@ -103,6 +108,7 @@ def state_from_options(options: Mapping[str, Any], env: Mapping[str, str]) -> Sa
         fail_after=options.get("fail_after"),
         timeout_paths=options.get("timeout_path"),
         hang_seconds=options.get("hang_seconds", 30.0),
+        generate_ids=bool(options.get("generate_ids")),
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import ApiError
 from .validation import (
+    CENTER_KEYS,
     DEFAULT_LOCAL_PREFERENCES,
     MISSING,
     PARAM_FIELDS,
@@ -175,14 +176,31 @@ class Advertiser:
     campaigns: dict[str, Campaign] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The shape of Invoca's advertisers example, credentials included (as Invoca
+        sends them: the dashboard must drop them)."""
         return {
             "id": self.id,
             "id_from_network": self.id_from_network,
-            "name": self.name,
+            "web_integration_phone_number": None,
             "approval_status": self.approval_status,
-            "url": f"https://www.{self.domain}/",
-            "timezone": "Pacific Time (US & Canada)",
-            "created_at": format_time(self.created_at),
+            "object_url": f"https://sandbox.invoca.net/as/{self.id}/dashboards/ui",
+            "sites": [{"id_from_network": f"site-{self.id}", "name": self.domain}],
+            "name": self.name,
+            "users": [
+                {
+                    "id_from_network": f"user-{self.id}",
+                    "email_settings": [
+                        {"email_address": f"admin@{self.domain}", "use_for_notifications": True}
+                    ],
+                    "first_name": "Pat",
+                    "last_name": "Admin",
+                    "role": "Manager",
+                    "oauth_refresh_token": f"sandbox-user-refresh-{self.id}",
+                }
+            ],
+            "default_creative_id_from_network": None,
+            "oauth_refresh_token": f"sandbox-refresh-{self.id}",
+            "custom_data": {},
         }
 
 
@@ -259,10 +277,10 @@ class RingPool:
         data["customer_phone_numbers"] = linked
         data["default_customer_phone_number"] = default
         if self.local_center is not None:
-            data["local_center"] = dict(self.local_center)
+            # As Invoca answers: all four centre keys, the unused ones empty.
+            data["local_center"] = {key: "" for key in CENTER_KEYS} | dict(self.local_center)
             data["local_number_preferences"] = dict(self.local_number_preferences or {})
             data["tn_prefix_whitelist"] = list(self.tn_prefix_whitelist or [])
-            data["local_allocation_status"] = "pending"
         return data
 
 
@@ -308,10 +326,9 @@ class Destination:
         return "discovered"
 
     def link_json(self) -> dict[str, Any]:
+        """One of a ring pool's ``customer_phone_numbers``, as Invoca documents it."""
         return {
-            "id": self.id,
-            "phone_number": self.phone_number,
-            "country_code": self.country_code,
+            "destination_phone_number": self.digits,
             "js_tag": {"obfuscated_tag_id": self.obfuscated_tag_id},
         }
 
@@ -371,6 +388,7 @@ class SandboxState:
         fail_after: int | None = None,
         timeout_paths: str | list[str] | None = None,
         hang_seconds: float = 30.0,
+        generate_ids: bool = False,
     ) -> None:
         if destinations < 0:
             raise ValueError("destinations must be >= 0")
@@ -389,6 +407,8 @@ class SandboxState:
         self.fail_after = fail_after
         self.timeout_paths = timeout_paths
         self.hang_seconds = hang_seconds
+        # Networks that generate ring pool ids accept a POST without id_from_network.
+        self.generate_ids = generate_ids
         self.request_log: list[tuple[str, str, dict[str, str]]] = []
         self.advertisers: dict[str, Advertiser] = {}
         self.campaigns: dict[str, Campaign] = {}
@@ -684,7 +704,9 @@ class SandboxState:
                 raise ApiError.field("id_from_network", "has already been taken")
             if existing is not None:
                 return 200, self._update_pool(existing, payload)
-            cleaned = clean_ring_pool(payload, creating=True)
+            cleaned = clean_ring_pool(payload, creating=True, ids_generated=self.generate_ids)
+            if cleaned.id_from_network is None:
+                cleaned.id_from_network = f"auto-{self.next_id('pool')}"
             self._check_server_error(cleaned)
             pool = self._create_pool(camp, cleaned)
             return 201, pool.to_json()

@@ -28,7 +28,18 @@ FALLBACK_STRATEGIES = ("UseTollFree", "Wait")
 PARAM_FIELDS = tuple(f"param{i}" for i in range(1, 11))
 BOOL_FIELDS = ("preferred", "is_first_preference", "fill_immediately", "allow_overflow")
 INT_FIELDS = {"lifetime_seconds": 0, "max_pool_size": 1}
-STRING_FIELDS = ("destination_url", *PARAM_FIELDS, "test_click_url", "sample_api_url", "api_key")
+INT_MAX = 2**31 - 1  # Invoca's integer columns
+STRING_FIELDS = (
+    "destination_url",
+    *PARAM_FIELDS,
+    "test_click_url",
+    "sample_api_url",
+    "tracking_url",
+    "api_key",
+)
+CENTER_KEYS = ("tn_prefix", "zipcode", "latitude", "longitude")
+#: Before December 2023 ``restrict_search_to_state`` was called ``restrict_to_state``.
+OLD_PREFERENCE_NAMES = {"restrict_to_state": "restrict_search_to_state"}
 NAME_MAX = 255
 STRING_MAX = 2048
 
@@ -49,7 +60,7 @@ _TRUE = {"true", "t", "1", "yes"}
 _FALSE = {"false", "f", "0", "no"}
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_PHONE_CHARS_RE = re.compile(r"^[\d\s+().\-]+$")
+_PHONE_CHARS_RE = re.compile(r"^[\d\s+().\-\u2010-\u2015]+$")
 _NPA_RE = re.compile(r"^[2-9]\d\d$")
 _ZIP_RE = re.compile(r"^\d{5}$")
 
@@ -97,6 +108,8 @@ def parse_int(value: Any, minimum: int | None = None) -> int:
         raise FieldError(NOT_A_NUMBER)
     if minimum is not None and number < minimum:
         raise FieldError(f"must be greater than or equal to {minimum}")
+    if number > INT_MAX:
+        raise FieldError(f"must be less than or equal to {INT_MAX}")
     return number
 
 
@@ -138,7 +151,8 @@ def parse_phone_number(value: Any) -> str:
     digits = re.sub(r"\D", "", text)
     if len(digits) == 11 and digits[0] == "1":
         digits = digits[1:]
-    if len(digits) != 10 or digits[0] in "01" or digits[3] in "01":
+    # Invoca's own examples use 888-111-2222: only the area code's first digit is checked.
+    if len(digits) != 10 or digits[0] in "01":
         raise FieldError(INVALID)
     return digits
 
@@ -153,31 +167,25 @@ def parse_npa(value: Any) -> str:
 
 
 def clean_local_center(value: Any) -> dict[str, Any]:
-    """Validate ``local_center``; problems are single-message 403s."""
+    """Validate ``local_center``; problems are single-message 403s.
+
+    Only the four documented keys are allowed; unused ones may be sent empty, as
+    Invoca's own example does (``"tn_prefix": ""``). Every value given is checked
+    and kept; latitude and longitude go together.
+    """
     if not isinstance(value, dict):
         raise ApiError.invalid("Local Center must be a hash.")
-    allowed = {"tn_prefix", "zipcode", "latitude", "longitude"}
-    if any(key not in allowed for key in value):
+    if any(key not in CENTER_KEYS for key in value):
         raise ApiError.invalid("Invalid Key in Local Center.")
     given = {key for key, item in value.items() if item not in (None, "")}
-    ways = sum(
-        [
-            "tn_prefix" in given,
-            "zipcode" in given,
-            bool(given & {"latitude", "longitude"}),
-        ]
-    )
-    if ways == 0:
+    if not given:
         raise ApiError.invalid(
             "Local Center requires one of tn_prefix, zipcode, or latitude and longitude."
         )
-    if ways > 1:
-        raise ApiError.invalid(
-            "Local Center accepts only one of tn_prefix, zipcode, or latitude and longitude."
-        )
+    center: dict[str, Any] = {}
     if "tn_prefix" in given:
         try:
-            return {"tn_prefix": parse_npa(value["tn_prefix"])}
+            center["tn_prefix"] = parse_npa(value["tn_prefix"])
         except FieldError:
             raise ApiError.invalid("Invalid tn_prefix in Local Center.") from None
     if "zipcode" in given:
@@ -187,11 +195,13 @@ def clean_local_center(value: Any) -> dict[str, Any]:
         text = f"{zipcode:05d}" if isinstance(zipcode, int) else zipcode.strip()
         if not _ZIP_RE.match(text) or text == "00000":
             raise ApiError.invalid("Invalid zipcode in Local Center.")
-        return {"zipcode": text}
-    if given != {"latitude", "longitude"}:
+        center["zipcode"] = text
+    coordinates = given & {"latitude", "longitude"}
+    if coordinates and coordinates != {"latitude", "longitude"}:
         raise ApiError.invalid("Latitude and longitude are required together in Local Center.")
-    center: dict[str, Any] = {}
     for key, limit in (("latitude", 90.0), ("longitude", 180.0)):
+        if key not in coordinates:
+            continue
         try:
             number = parse_float(value[key])
         except FieldError:
@@ -210,6 +220,7 @@ def clean_local_preferences(value: Any, errors: dict[str, list[str]]) -> dict[st
         return None
     cleaned: dict[str, Any] = {}
     for key, item in value.items():
+        key = OLD_PREFERENCE_NAMES.get(key, key)
         try:
             if key == "search_radius_miles":
                 cleaned[key] = parse_int(item, minimum=0)
@@ -262,10 +273,14 @@ def clean_ring_pool(
     creating: bool,
     current_attrs: dict[str, Any] | None = None,
     is_local: bool = False,
+    ids_generated: bool = False,
 ) -> CleanedPool:
     """Validate a ring pool body; raise ``ApiError`` (403) on the first kind of problem.
 
-    Unknown keys are ignored, as Invoca does (its own example sends ``tracking_url``).
+    Unknown keys are ignored, as Invoca does. Booleans and numbers may come as
+    strings (``"true"``, ``"3"``), as in Invoca's examples. ``pool_type`` and
+    ``destination_type`` are optional (the 2022 docs no longer require them);
+    ``id_from_network`` is required on create unless ``ids_generated``.
     """
     cleaned = CleanedPool()
     errors: dict[str, list[str]] = {}
@@ -284,7 +299,8 @@ def clean_ring_pool(
         if isinstance(raw, dict | list | bool):
             add("id_from_network", INVALID)
         elif not text:
-            add("id_from_network", BLANK)
+            if not (creating and ids_generated):
+                add("id_from_network", BLANK)
         elif any(ch in text for ch in "/?#") or len(text) > NAME_MAX:
             add("id_from_network", INVALID)
         else:
@@ -302,11 +318,11 @@ def clean_ring_pool(
             add("name", str(exc))
 
     for key, choices in (("pool_type", POOL_TYPES), ("destination_type", DESTINATION_TYPES)):
-        if key in payload or creating:
+        if key in payload:
             raw = payload.get(key)
             if raw is None or (isinstance(raw, str) and not raw.strip()):
-                add(key, BLANK)
-            elif raw not in choices:
+                continue  # optional: left as it was (or Invoca's default on create)
+            if raw not in choices:
                 add(key, NOT_IN_LIST)
             else:
                 cleaned.attrs[key] = raw

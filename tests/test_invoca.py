@@ -91,17 +91,10 @@ def ring_pool_body(**overrides) -> dict:
         "sample_api_url": "https://acme.invoca.net/api/555",
         "api_key": "pool-key",
         "customer_phone_numbers": [
-            {
-                "id": 1,
-                "phone_number": "202-555-0001",
-                "country_code": "1",
-                "js_tag": {"obfuscated_tag_id": "abc123"},
-            }
+            {"destination_phone_number": "2025550001", "js_tag": {"obfuscated_tag_id": "abc123"}}
         ],
         "default_customer_phone_number": {
-            "id": 1,
-            "phone_number": "202-555-0001",
-            "country_code": "1",
+            "destination_phone_number": "2025550001",
             "js_tag": {"obfuscated_tag_id": "abc123"},
         },
     }
@@ -838,10 +831,9 @@ class TestTypes:
         assert pool.allow_overflow is True
         assert pool.local_center is None
         assert pool.tn_prefix_whitelist is None
-        assert pool.customer_phone_numbers == (LinkedDestination(1, "202-555-0001", "1", "abc123"),)
-        assert pool.default_customer_phone_number == LinkedDestination(
-            1, "202-555-0001", "1", "abc123"
-        )
+        assert pool.customer_phone_numbers == (LinkedDestination("2025550001", "abc123"),)
+        assert pool.default_customer_phone_number == LinkedDestination("2025550001", "abc123")
+        assert pool.default_customer_phone_number.digits == "2025550001"
 
     def test_string_booleans_and_ints_are_coerced(self):
         pool = RingPool.from_api(

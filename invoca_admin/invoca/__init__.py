@@ -23,6 +23,8 @@ from .types import (
     LinkedDestination,
     PoolRef,
     RingPool,
+    is_local_center,
+    national_digits,
 )
 
 __all__ = [
@@ -44,4 +46,6 @@ __all__ = [
     "RingPool",
     "get_client",
     "is_configured",
+    "is_local_center",
+    "national_digits",
 ]

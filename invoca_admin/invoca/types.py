@@ -241,12 +241,40 @@ class DestinationPage:
 # --- advertisers and campaigns ----------------------------------------------------------------
 
 
+#: Keys that hold credentials (Invoca sends advertisers' OAuth refresh tokens): dropped from
+#: ``raw`` at every depth, so a token never reaches the cache, a log or a page.
+SECRET_KEYS = frozenset({"oauth_refresh_token", "oauth_token", "api_token", "password"})
+
+
+def without_secrets(value: Any) -> Any:
+    """``value`` with every credential key removed, however deeply nested."""
+    if isinstance(value, Mapping):
+        return {k: without_secrets(v) for k, v in value.items() if k not in SECRET_KEYS}
+    if isinstance(value, list | tuple):
+        return [without_secrets(item) for item in value]
+    return value
+
+
+def _mapping_tuple(value: Any) -> tuple[dict, ...]:
+    if not isinstance(value, list | tuple):
+        return ()
+    return tuple(without_secrets(item) for item in value if isinstance(item, Mapping))
+
+
 @dataclass(frozen=True, slots=True)
 class Advertiser:
+    """An advertiser. ``users`` and ``sites`` are kept as given, less any credentials."""
+
     id: int | str | None
     id_from_network: str | None
     name: str | None
     approval_status: str | None
+    object_url: str | None = None
+    web_integration_phone_number: str | None = None
+    default_creative_id_from_network: str | None = None
+    sites: tuple[dict, ...] = ()
+    users: tuple[dict, ...] = ()
+    custom_data: dict | None = None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -256,7 +284,13 @@ class Advertiser:
             id_from_network=to_str(data.get("id_from_network")),
             name=to_str(data.get("name")),
             approval_status=to_str(data.get("approval_status")),
-            raw=dict(data),
+            object_url=to_str(data.get("object_url")),
+            web_integration_phone_number=to_str(data.get("web_integration_phone_number")),
+            default_creative_id_from_network=to_str(data.get("default_creative_id_from_network")),
+            sites=_mapping_tuple(data.get("sites")),
+            users=_mapping_tuple(data.get("users")),
+            custom_data=_mapping(data.get("custom_data")),
+            raw=without_secrets(data),
         )
 
 
@@ -284,30 +318,66 @@ class Campaign:
 
 @dataclass(frozen=True, slots=True)
 class LinkedDestination:
-    """A destination linked to a ring pool (``customer_phone_numbers[]`` of a ring pool)."""
+    """A destination linked to a ring pool: one of its ``customer_phone_numbers`` or its
+    ``default_customer_phone_number``.
 
-    id: int | str | None
+    Invoca documents ``{"destination_phone_number": "8005551216", "js_tag":
+    {"obfuscated_tag_id": "0054811245"}}``: digits, no id. Match it to a cached
+    destination by :attr:`digits`.
+    """
+
     phone_number: str | None
-    country_code: str | None
     obfuscated_tag_id: str | None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def digits(self) -> str:
+        """The number's ten digits (a leading country code 1 dropped), "" when none."""
+        return national_digits(self.phone_number)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
         js_tag = _mapping(data.get("js_tag")) or {}
         tag_id = js_tag.get("obfuscated_tag_id", data.get("obfuscated_tag_id"))
+        number = data.get("destination_phone_number", data.get("phone_number"))
         return cls(
-            id=to_id(data.get("id")),
-            phone_number=to_str(data.get("phone_number")),
-            country_code=to_str(data.get("country_code")),
+            phone_number=to_str(number),
             obfuscated_tag_id=to_str(tag_id),
             raw=dict(data),
         )
 
 
+def national_digits(value: Any) -> str:
+    """``"+1 (805) 555-0100"`` -> ``"8055550100"``: the digits, less a leading 1 of 11."""
+    digits = "".join(ch for ch in str(value or "") if ch.isdigit())
+    return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits
+
+
 def _linked(value: Any) -> LinkedDestination | None:
     data = _mapping(value)
     return None if _all_null(data) else LinkedDestination.from_api(data)
+
+
+def is_local_center(center: Any) -> bool:
+    """True when ``center`` (a ``local_center`` object) holds at least one value."""
+    if not isinstance(center, Mapping):
+        return False
+    return any(value not in (None, "") for value in center.values())
+
+
+def local_preferences(value: Any) -> dict | None:
+    """``local_number_preferences`` with today's key names.
+
+    ``restrict_search_to_state`` was called ``restrict_to_state`` before December
+    2023; a long-lived network may still send the old name, so either is read.
+    """
+    prefs = _mapping(value)
+    if prefs is None:
+        return None
+    if "restrict_to_state" in prefs:
+        old = prefs.pop("restrict_to_state")
+        prefs.setdefault("restrict_search_to_state", old)
+    return prefs
 
 
 def _str_tuple(value: Any) -> tuple[str, ...] | None:
@@ -340,6 +410,7 @@ class RingPool:
     params: tuple[str | None, ...]
     test_click_url: str | None
     sample_api_url: str | None
+    tracking_url: str | None
     api_key: str | None
     local_center: dict | None
     local_number_preferences: dict | None
@@ -347,6 +418,15 @@ class RingPool:
     customer_phone_numbers: tuple[LinkedDestination, ...]
     default_customer_phone_number: LinkedDestination | None
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def is_local(self) -> bool:
+        """A Local RingPool: at least one centre value is non-empty.
+
+        Invoca's responses carry ``local_center`` with all four keys, the unused ones
+        empty, so the object being there says nothing; a value in it does.
+        """
+        return is_local_center(self.local_center)
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Self:
@@ -368,9 +448,10 @@ class RingPool:
             params=tuple(to_str(data.get(f"param{n}")) for n in range(1, 11)),
             test_click_url=to_str(data.get("test_click_url")),
             sample_api_url=to_str(data.get("sample_api_url")),
+            tracking_url=to_str(data.get("tracking_url")),
             api_key=to_str(data.get("api_key")),
             local_center=_mapping(data.get("local_center")),
-            local_number_preferences=_mapping(data.get("local_number_preferences")),
+            local_number_preferences=local_preferences(data.get("local_number_preferences")),
             tn_prefix_whitelist=_str_tuple(data.get("tn_prefix_whitelist")),
             customer_phone_numbers=tuple(
                 LinkedDestination.from_api(item) for item in linked if isinstance(item, Mapping)

@@ -63,7 +63,7 @@ def test_create_a_local_ring_pool_by_coordinates(page, synced):
 
     expect(page.get_by_role("heading", name="Playwright Local SB")).to_be_visible()
     expect(page.locator("#messages")).to_contain_text("takes about ten minutes")
-    expect(page.get_by_text("Allocation pending").first).to_be_visible()
+    expect(page.get_by_text("allocates local numbers near the centre")).to_be_visible()
     expect(page.get_by_text("Latitude 34.4208, longitude -119.6982")).to_be_visible()
     pool = RingPool.objects.get(id_from_network="pw-local-1")
     assert page.url.endswith(f"/ringpools/{pool.pk}/")

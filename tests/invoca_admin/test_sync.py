@@ -140,6 +140,52 @@ class TestFailures:
         assert "did not load" in run.warnings
         assert Destination.objects.count() == 120  # destinations do not depend on ring pools
 
+    def test_destinations_failing_says_ring_pools_were_still_written(self, sandbox, monkeypatch):
+        from invoca_admin.invoca import InvocaClient, InvocaServerError
+
+        call_command("sync_invoca")
+        before = snapshot()
+        pool = RingPool.objects.order_by("pk").first()
+        sandbox.state.ring_pools[pool.id_from_network].attrs["name"] = "Renamed at Invoca"
+
+        def down(self, **kwargs):
+            raise InvocaServerError("Invoca had an internal error (error handle 7).", 500)
+
+        monkeypatch.setattr(InvocaClient, "list_destinations", down)
+        with pytest.raises(CommandError):
+            call_command("sync_invoca")
+        run = SyncRun.objects.first()
+        assert run.status == "failed"
+        assert run.error == (
+            "Invoca had an internal error (error handle 7). Destinations were left as they "
+            "were; advertisers, campaigns and ring pools were updated."
+        )
+        assert snapshot() == before
+        assert RingPool.objects.get(pk=pool.pk).name == "Renamed at Invoca"
+
+    def test_ring_pools_failing_fails_the_run_and_says_what_was_kept(self, sandbox, monkeypatch):
+        from invoca_admin.invoca import InvocaClient, InvocaServerError
+
+        call_command("sync_invoca")
+        pools = sorted(RingPool.objects.values_list("id_from_network", "name"))
+        victim = Destination.objects.order_by("remote_id").first()
+        sandbox.state.delete_destination(victim.remote_id)
+
+        def down(self):
+            raise InvocaServerError("Invoca had an internal error (error handle 8).", 500)
+
+        monkeypatch.setattr(InvocaClient, "list_advertisers", down)
+        with pytest.raises(CommandError):
+            call_command("sync_invoca")  # never exit 0
+        run = SyncRun.objects.first()
+        assert run.status == "failed"
+        assert run.error == (
+            "Invoca had an internal error (error handle 8). Destinations were updated; "
+            "advertisers, campaigns and ring pools were left as they were."
+        )
+        assert not Destination.objects.filter(remote_id=victim.remote_id).exists()
+        assert sorted(RingPool.objects.values_list("id_from_network", "name")) == pools
+
     def test_token_never_logged(self, sandbox, caplog):
         caplog.set_level(logging.DEBUG)
         sandbox.state.fail_rate = 1.0
@@ -189,3 +235,45 @@ class TestAutoSync:
         assert Destination.objects.count() == 120
         editor_client.get("/")  # fresh now: nothing more
         assert SyncRun.objects.count() == 1
+
+
+class TestRowsThatDoNotFit:
+    """A row the cache's columns cannot hold is skipped and reported; the sync goes on."""
+
+    def test_bad_rows_are_skipped_reported_and_keep_their_cached_version(self, sandbox):
+        call_command("sync_invoca")
+        dest = Destination.objects.filter(status="discovered").order_by("remote_id").first()
+        pool = RingPool.objects.order_by("pk").first()
+        remote_dest = sandbox.state.destinations[dest.remote_id]
+        remote_dest.phone_number = "8" * 40
+        sandbox.state.ring_pools[pool.id_from_network].attrs["max_pool_size"] = 2**40
+        sandbox.state.invalidate()
+
+        call_command("sync_invoca")  # does not raise
+        run = SyncRun.objects.first()
+        assert run.status == "partial"
+        assert f"Skipped destination {'8' * 40}: phone_number is 40 characters long" in (
+            run.warnings
+        )
+        assert f"Skipped ring pool {pool.name}: max_pool_size {2**40} is out of range" in (
+            run.warnings
+        )
+        assert Destination.objects.get(remote_id=dest.remote_id).phone_number == dest.phone_number
+        assert RingPool.objects.get(pk=pool.pk).max_pool_size == pool.max_pool_size
+        assert Destination.objects.count() == 120
+        assert run.destinations_removed == 0
+
+        remote_dest.phone_number = dest.phone_number  # fixed at Invoca: the next sync is clean
+        sandbox.state.ring_pools[pool.id_from_network].attrs["max_pool_size"] = 3
+        sandbox.state.invalidate()
+        call_command("sync_invoca")
+        assert SyncRun.objects.first().status == "succeeded"
+        assert RingPool.objects.get(pk=pool.pk).max_pool_size == 3
+
+    def test_a_first_sync_with_a_bad_row_still_fills_the_rest(self, sandbox):
+        next(iter(sandbox.state.destinations.values())).phone_number = "1" * 33
+        sandbox.state.invalidate()
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert run.status == "partial" and "Skipped destination" in run.warnings
+        assert Destination.objects.count() == 119

@@ -65,12 +65,25 @@ class TestCreateFormBasics:
 
     @pytest.mark.parametrize(
         "field",
-        ["advertiser", "campaign", "id_from_network", "name", "pool_type", "max_pool_size"],
+        ["advertiser", "campaign", "id_from_network", "name", "max_pool_size"],
     )
     def test_required(self, campaign, field):
         form = create_form(campaign, **{field: ""})
         assert not form.is_valid()
         assert field in form.errors
+
+    @pytest.mark.parametrize("field", ["pool_type", "destination_type"])
+    def test_optional_as_in_the_2022_docs(self, campaign, field):
+        form = create_form(campaign, **{field: ""})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data[field] == ""
+
+    def test_id_optional_where_the_network_generates_ids(self, campaign, settings):
+        settings.INVOCA_GENERATES_RING_POOL_IDS = True
+        form = create_form(campaign, id_from_network="")
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["id_from_network"] == ""
+        assert "generates an id" in str(form["id_from_network"].help_text)
 
     def test_campaign_must_belong_to_the_advertiser(self, campaign):
         other = make_campaign(make_advertiser("2", "Other"), idfn="201", name="Other campaign")
@@ -177,6 +190,7 @@ class TestPhoneNumber:
             "+1 805 555 0123",
             "1-805-555-0123",
             "805.555.0123",
+            "805\u2010555\u20100123",  # Unicode hyphens, as in Invoca's advertiser example
         ],
     )
     def test_normalised(self, campaign, typed):
@@ -192,7 +206,6 @@ class TestPhoneNumber:
             "hello",
             "+44 20 7946 0958",
             "123-456-7890",
-            "805-055-0123",
             "805-555-01234567",
         ],
     )
@@ -200,6 +213,11 @@ class TestPhoneNumber:
         assert errors_of(
             create_form(campaign, destination_phone_number=typed), "destination_phone_number"
         )
+
+    def test_invocas_own_example_number_is_accepted(self, campaign):
+        form = create_form(campaign, destination_phone_number="888-111-2222")
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["destination_phone_number"] == "888-111-2222"
 
     def test_blank_is_fine(self, campaign):
         form = create_form(campaign, destination_phone_number="  ")

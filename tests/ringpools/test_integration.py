@@ -61,7 +61,12 @@ def test_create_a_local_pool_by_coordinates(editor_client, synced):
     assert response.headers["HX-Redirect"] == f"/ringpools/{pool.pk}/"
     assert pool.campaign == campaign
     assert pool.is_local and pool.remote_id and pool.object_url
-    assert pool.payload["local_center"] == {"latitude": 34.4208, "longitude": -119.6982}
+    assert pool.payload["local_center"] == {
+        "tn_prefix": "",
+        "zipcode": "",
+        "latitude": 34.4208,
+        "longitude": -119.6982,
+    }
     assert pool.payload["tn_prefix_whitelist"] == ["805", "213"]
     assert pool.payload["local_number_preferences"] == {
         "search_radius_miles": 50,
@@ -72,7 +77,7 @@ def test_create_a_local_pool_by_coordinates(editor_client, synced):
     assert remote.attrs["max_pool_size"] == 3 and remote.attrs["param1"] == "gclid"
     body = editor_client.get(f"/ringpools/{pool.pk}/").content.decode()
     assert "local numbers; this takes about ten minutes" in body
-    assert "Allocation pending" in body
+    assert "allocates local numbers near the centre in about ten minutes" in body
     assert AuditEntry.objects.filter(action="ring_pool.create", outcome="ok").count() == 1
 
 

@@ -73,7 +73,13 @@ def test_list_loads_campaign_and_advertiser_in_one_query(network, django_assert_
 def test_linked_counts_merge_invoca_and_cache(network, django_assert_num_queries):
     acme, zeta, brand, promo, travel, pools = network
     bravo = pools["b1"]
-    bravo.payload = {"customer_phone_numbers": [{"id": 1}, {"id": 2}, {"id": "junk"}]}
+    bravo.payload = {
+        "customer_phone_numbers": [
+            {"destination_phone_number": "8055550001"},
+            {"destination_phone_number": "8055550002"},
+            {"destination_phone_number": "junk"},
+        ]
+    }
     bravo.save()
     make_destination(2, "805-555-0002", campaign=brand, pool=bravo)
     make_destination(3, "805-555-0003", campaign=brand, pool=bravo)
@@ -92,10 +98,13 @@ def test_linked_destinations(network):
     bravo = pools["b1"]
     bravo.payload = {
         "customer_phone_numbers": [
-            {"id": 1, "phone_number": "805-555-0001", "js_tag": {"obfuscated_tag_id": "t1"}},
-            {"id": 2, "phone_number": "805-555-0002"},
+            {"destination_phone_number": "8055550001", "js_tag": {"obfuscated_tag_id": "t1"}},
+            {"destination_phone_number": "8055550002", "js_tag": {"obfuscated_tag_id": "t2"}},
         ],
-        "default_customer_phone_number": {"id": 2, "phone_number": "805-555-0002"},
+        "default_customer_phone_number": {
+            "destination_phone_number": "8055550002",
+            "js_tag": {"obfuscated_tag_id": "t2"},
+        },
     }
     bravo.save()
     make_destination(
@@ -103,10 +112,13 @@ def test_linked_destinations(network):
     )
     make_destination(3, "805-555-0003", campaign=brand, pool=bravo)
     linked = ring_pool_linked_destinations(ring_pool=bravo)
-    assert [(d.remote_id, d.phone_number, d.status, d.is_default) for d in linked] == [
-        (1, "805-555-0001", "", False),
-        (2, "805-555-0002", "tracked", True),
-        (3, "805-555-0003", "tracked", False),
+    # Matched to cached destinations by digits; a listed number not cached yet has no id.
+    assert [
+        (d.remote_id, d.phone_number, d.status, d.is_default, d.obfuscated_tag_id) for d in linked
+    ] == [
+        (None, "805-555-0001", "", False, "t1"),
+        (2, "805-555-0002", "tracked", True, "t2"),
+        (3, "805-555-0003", "tracked", False, ""),
     ]
     assert linked[0].obfuscated_tag_id == "t1"
     assert linked[1].name == "Front desk"

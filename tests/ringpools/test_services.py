@@ -103,7 +103,7 @@ def destination_reply(remote_id=501, phone="805-555-0123", pool="gads-sb-01") ->
 
 class TestBody:
     def test_create_sends_json_types_and_leaves_blanks_out(self):
-        body = ring_pool_body(data=form_data(), creating=True)
+        body = ring_pool_body(data=form_data())
         assert body == {
             "id_from_network": "gads-sb-01",
             "name": "Google Ads",
@@ -126,7 +126,6 @@ class TestBody:
                 destination_phone_number="805-555-0123",
                 obfuscated_tag_id="abc",
             ),
-            creating=True,
         )
         assert body["local_center"] == {"latitude": 34.42, "longitude": -119.7}
         assert body["local_number_preferences"]["search_radius_miles"] == 50
@@ -136,13 +135,22 @@ class TestBody:
         assert body["destination_phone_number"] == "805-555-0123"
         assert body["obfuscated_tag_id"] == "abc"
 
-    def test_update_sends_every_editable_field_but_never_allow_overflow_or_local(self):
-        body = ring_pool_body(data=form_data(local=LOCAL, lifetime_seconds=None), creating=False)
-        assert "allow_overflow" not in body
+    def test_update_sends_only_the_changed_fields(self):
+        data = form_data(local=LOCAL, lifetime_seconds=None, name="Renamed")
+        assert ring_pool_body(data=data, changed=["name"]) == {"name": "Renamed"}
+        assert ring_pool_body(data=data, changed=[]) == {}
+
+    def test_update_never_sends_allow_overflow_id_or_local(self):
+        data = form_data(local=LOCAL, lifetime_seconds=None)
+        body = ring_pool_body(
+            data=data, changed=["allow_overflow", "id_from_network", "lifetime_seconds", "param5"]
+        )
+        assert body == {"lifetime_seconds": None, "param5": ""}  # cleared at Invoca too
+
+    def test_create_leaves_out_the_optional_types(self):
+        body = ring_pool_body(data=form_data(pool_type="", destination_type="", id_from_network=""))
+        assert "pool_type" not in body and "destination_type" not in body
         assert "id_from_network" not in body
-        assert "local_center" not in body
-        assert "lifetime_seconds" not in body
-        assert body["param5"] == ""  # a cleared param is cleared at Invoca too
 
 
 class TestCreate:
@@ -154,9 +162,7 @@ class TestCreate:
             json=pool_reply(customer_phone_numbers=[{"id": 501, "phone_number": "805-555-0123"}]),
             match=[
                 matchers.json_params_matcher(
-                    ring_pool_body(
-                        data=form_data(destination_phone_number="805-555-0123"), creating=True
-                    )
+                    ring_pool_body(data=form_data(destination_phone_number="805-555-0123"))
                 )
             ],
         )
@@ -194,13 +200,12 @@ class TestCreate:
             json=pool_reply(
                 local_center=LOCAL["local_center"],
                 tn_prefix_whitelist=["805"],
-                local_allocation_status="pending",
             ),
         )
         pool = ring_pool_create(user=editor, campaign=campaign, data=form_data(local=LOCAL))
         assert pool.is_local
         assert pool.remote_id == 77
-        assert pool.payload["local_allocation_status"] == "pending"
+        assert pool.payload["tn_prefix_whitelist"] == ["805"]
         assert "Local RingPool centred on 34.42, -119.7" in AuditEntry.objects.get().detail
 
     def test_rejected_is_audited_and_raised_and_nothing_cached(
@@ -242,9 +247,11 @@ class TestUpdate:
         invoca_mock.put(
             f"{POOLS}/1001.json",
             json=pool_reply(id=5, id_from_network="1001", name="Renamed", max_pool_size=9),
-            match=[matchers.json_params_matcher(ring_pool_body(data=data, creating=False))],
+            match=[matchers.json_params_matcher({"name": "Renamed", "max_pool_size": 9})],
         )
-        updated = ring_pool_update(user=editor, ring_pool=pool, data=data)
+        updated = ring_pool_update(
+            user=editor, ring_pool=pool, data=data, changed=["name", "max_pool_size"]
+        )
         assert updated.pk == pool.pk
         assert (updated.name, updated.max_pool_size) == ("Renamed", 9)
         entry = AuditEntry.objects.get()
@@ -254,7 +261,9 @@ class TestUpdate:
         for _ in range(4):
             invoca_mock.put(f"{POOLS}/1001.json", body=requests.Timeout())
         with pytest.raises(InvocaUnavailable):
-            ring_pool_update(user=editor, ring_pool=pool, data=form_data(name="Renamed"))
+            ring_pool_update(
+                user=editor, ring_pool=pool, data=form_data(name="Renamed"), changed=["name"]
+            )
         assert RingPool.objects.get().name == "Google Ads"
         assert AuditEntry.objects.get().outcome == "failed"
 

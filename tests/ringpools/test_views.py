@@ -203,16 +203,15 @@ def local_pool(campaign):
         "param10": "tenth",
         "test_click_url": "https://sandbox.invoca.net/c/1?test=1",
         "sample_api_url": "https://sandbox.invoca.net/api/1/allocate",
-        "local_center": {"latitude": 34.42, "longitude": -119.7},
+        "local_center": {"tn_prefix": "", "zipcode": "", "latitude": 34.42, "longitude": -119.7},
         "local_number_preferences": {
             "search_radius_miles": 50,
             "restrict_search_to_state": False,
             "allocation_fallback_strategy": "Wait",
         },
         "tn_prefix_whitelist": ["805", "213"],
-        "local_allocation_status": "pending",
         "customer_phone_numbers": [
-            {"id": 501, "phone_number": "805-555-0501", "js_tag": {"obfuscated_tag_id": "ab12"}}
+            {"destination_phone_number": "8055550501", "js_tag": {"obfuscated_tag_id": "ab12"}}
         ],
     }
     pool = make_pool(
@@ -236,7 +235,7 @@ class TestDetail:
     def test_everything_is_shown(self, editor_client, local_pool):
         body = html(editor_client.get(f"/ringpools/{local_pool.pk}/"))
         assert "Local SB" in body
-        assert "Allocation pending" in body
+        assert "allocates local numbers near the centre in about ten minutes" in body
         assert "Latitude <strong>34.42</strong>, longitude <strong>-119.7</strong>" in body
         assert "50 miles" in body and "Wait for local numbers" in body
         assert ">805</span>" in body and ">213</span>" in body
@@ -283,7 +282,7 @@ class TestCreate:
         assert response.status_code == 200 and "<html" in body
         assert 'value="1"' in body and "Acme Home Services" in body
         assert "Choose an advertiser first" in body
-        assert "Required on this network unless Invoca auto-generates ids for it" in body
+        assert "Your own id for the pool" in body
         assert 'name="max_pool_size" value="2"' in body
         assert 'id="id_allow_overflow" checked>' in body
         assert "cannot be changed after the pool is created" in body
@@ -390,7 +389,7 @@ class TestCreate:
         invoca_mock.post(
             f"{POOLS}.json",
             status=200,
-            json=reply(local_center={"zipcode": "93101"}, local_allocation_status="pending"),
+            json=reply(local_center={"zipcode": "93101"}),
             match=[
                 matchers.json_params_matcher(
                     {
@@ -414,7 +413,6 @@ class TestCreate:
         assert response.status_code == 302 and response.url == f"/ringpools/{pool.pk}/"
         body = html(editor_client.get(response.url))
         assert "local numbers; this takes about ten minutes" in body
-        assert "Allocation pending" in body
 
     def test_csrf(self, editor, campaign):
         client = Client(enforce_csrf_checks=True)
@@ -460,17 +458,13 @@ class TestEdit:
             json=reply(id=5, id_from_network="1001", name="Renamed", max_pool_size=4),
             match=[
                 matchers.json_params_matcher(
+                    # Only what the user changed: no blank params, URL or booleans.
                     {
                         "name": "Renamed",
                         "pool_type": "Search",
                         "destination_type": "API",
                         "lifetime_seconds": 600,
                         "max_pool_size": 4,
-                        "preferred": False,
-                        "is_first_preference": False,
-                        "fill_immediately": False,
-                        "destination_url": "",
-                        **{f"param{n}": "" for n in range(1, 11)},
                     }
                 )
             ],
@@ -482,6 +476,20 @@ class TestEdit:
         pool.refresh_from_db()
         assert (pool.name, pool.max_pool_size) == ("Renamed", 4)
         assert AuditEntry.objects.get().action == "ring_pool.update"
+
+    def test_nothing_changed_sends_nothing(self, configured, editor_client, pool, invoca_mock):
+        unchanged = edit_data(
+            name=pool.name,
+            pool_type=pool.pool_type,
+            destination_type=pool.destination_type,
+            max_pool_size=str(pool.max_pool_size),
+            lifetime_seconds=str(pool.lifetime_seconds),
+            allow_overflow="on",
+        )
+        response = editor_client.post(f"/ringpools/{pool.pk}/edit/", unchanged, follow=True)
+        assert "Nothing was changed, so nothing was sent to Invoca." in html(response)
+        assert len(invoca_mock.calls) == 0
+        assert not AuditEntry.objects.exists()
 
     def test_allow_overflow_rejection_goes_on_its_field(
         self, configured, editor_client, pool, invoca_mock

@@ -345,7 +345,9 @@ class TestAdvertisersAndCampaigns:
         for adv in advertisers:
             status, pool = call(sb, "GET", pool_path(adv["id_from_network"], camp_ifn, pool_ifn))
             if status == 200:
-                assert row["id"] in [d["id"] for d in pool["customer_phone_numbers"]]
+                digits = row["phone_number"].replace("-", "")
+                linked = [d["destination_phone_number"] for d in pool["customer_phone_numbers"]]
+                assert digits in linked
                 assert pool["name"] == row["dynamic_number_pool"]["name"]
                 return
         raise AssertionError("pool not found under any advertiser")
@@ -421,13 +423,8 @@ class TestRingPools:
         adv, camp = active_campaign(fresh)
         status, body = call(fresh, "POST", pool_path(adv, camp), body={"id_from_network": "x"})
         assert status == 403
-        assert body == {
-            "errors": {
-                "name": ["can't be blank"],
-                "pool_type": ["can't be blank"],
-                "destination_type": ["can't be blank"],
-            }
-        }
+        # pool_type and destination_type are optional in the 2022-08-01 docs.
+        assert body == {"errors": {"name": ["can't be blank"]}}
         status, body = call(fresh, "POST", pool_path(adv, camp), body=new_pool(id_from_network=""))
         assert body == {"errors": {"id_from_network": ["can't be blank"]}}
 
@@ -483,9 +480,15 @@ class TestRingPools:
         body["local_center"] = {"latitude": 45, "longitude": 45}
         status, created = call(fresh, "POST", pool_path(adv, camp), body=body)
         assert status == 201
-        assert created["local_center"] == {"latitude": 45, "longitude": 45}
+        # As Invoca answers: all four keys, the unused ones empty.
+        assert created["local_center"] == {
+            "tn_prefix": "",
+            "zipcode": "",
+            "latitude": 45,
+            "longitude": 45,
+        }
         assert created["tn_prefix_whitelist"] == ["455"]
-        assert created["local_allocation_status"] == "pending"
+        assert "local_allocation_status" not in created
         assert created["local_number_preferences"] == {
             "search_radius_miles": 240,
             "restrict_search_to_state": True,
@@ -500,8 +503,12 @@ class TestRingPools:
             ({"latitude": 95, "longitude": 10}, "Invalid latitude in Local Center."),
             ({"latitude": 45}, "Latitude and longitude are required together in Local Center."),
             (
-                {"tn_prefix": "805", "zipcode": "93101"},
-                "Local Center accepts only one of tn_prefix, zipcode, or latitude and longitude.",
+                {"zipcode": "90210", "latitude": 30},
+                "Latitude and longitude are required together in Local Center.",
+            ),
+            (
+                {"tn_prefix": "", "zipcode": ""},
+                "Local Center requires one of tn_prefix, zipcode, or latitude and longitude.",
             ),
             ({}, "Local Center requires one of tn_prefix, zipcode, or latitude and longitude."),
         ],
@@ -594,9 +601,7 @@ class TestRingPools:
         status, pool = call(fresh, "POST", pool_path(adv, camp), body=body)
         assert status == 201
         assert pool["default_customer_phone_number"] == {
-            "id": discovered["id"],
-            "phone_number": discovered["phone_number"],
-            "country_code": "1",
+            "destination_phone_number": digits,
             "js_tag": {"obfuscated_tag_id": "tag-123"},
         }
         assert pool["customer_phone_numbers"] == [pool["default_customer_phone_number"]]
@@ -611,7 +616,7 @@ class TestRingPools:
         body = new_pool(destination_phone_number="1-805-555-0199")
         status, pool = call(fresh, "POST", pool_path(adv, camp), body=body)
         assert status == 201
-        assert pool["default_customer_phone_number"]["phone_number"] == "805-555-0199"
+        assert pool["default_customer_phone_number"]["destination_phone_number"] == "8055550199"
         rows = page_all(fresh, query="8055550199", status="tracked")
         assert [row["phone_number"] for row in rows] == ["805-555-0199"]
 
