@@ -63,9 +63,7 @@ def _json_value(key: str, value: Any) -> Any:
     return "" if value is None else value
 
 
-def ring_pool_body(
-    *, data: dict[str, Any], changed: Iterable[str] | None = None
-) -> dict[str, Any]:
+def ring_pool_body(*, data: dict[str, Any], changed: Iterable[str] | None = None) -> dict[str, Any]:
     """The JSON body of a POST (``changed`` is None) or of a PUT, with proper JSON types.
 
     ``data`` is a form's cleaned data. A POST sends every value given (blank
@@ -191,9 +189,7 @@ def _cache_written(
     return pool
 
 
-def ring_pool_create(
-    *, user: User, campaign: Campaign, data: dict[str, Any]
-) -> RingPool | None:
+def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) -> RingPool | None:
     """POST a new ring pool to Invoca, cache it (and the destination it tracks), audit it.
 
     Returns the cached pool, or None when Invoca generated the pool's id and its

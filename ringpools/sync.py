@@ -187,9 +187,9 @@ def ringpools_sync(
             campaign.ring_pools.exclude(id_from_network__in=seen).delete()
         # Remove what Invoca no longer lists, except below a parent that failed to load
         # (or was skipped).
-        Campaign.objects.exclude(
-            id_from_network__in=[*camp_objs, *kept_campaigns]
-        ).exclude(advertiser__id_from_network__in=kept_advertisers).delete()
+        Campaign.objects.exclude(id_from_network__in=[*camp_objs, *kept_campaigns]).exclude(
+            advertiser__id_from_network__in=kept_advertisers
+        ).delete()
         Advertiser.objects.exclude(id_from_network__in=[*adv_objs, *kept_advertisers]).delete()
     result.advertisers = len(advertisers)
     result.campaigns = len(campaign_pairs)
