@@ -344,7 +344,7 @@ class RingPoolCreateForm(RingPoolForm):
         help_text="The advertiser's campaign the pool belongs to.",
     )
     id_from_network = forms.CharField(
-        max_length=NAME_MAX,
+        max_length=RingPool._meta.get_field("id_from_network").max_length,
         label="Id from network",
         help_text="Your own id for the pool, e.g. “gads-sb-01”; it cannot be changed later.",
     )

@@ -552,3 +552,8 @@ class TestNumbersTheCacheCanHold:
         )
         assert not form.is_valid()
         assert "max_pool_size" in form.errors
+
+
+def test_an_id_longer_than_the_cache_column_is_a_field_error(campaign):
+    form = create_form(campaign, id_from_network="x" * 65)
+    assert "at most 64 characters" in errors_of(form, "id_from_network")
