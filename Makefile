@@ -2,11 +2,10 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PORT ?= 8000
 SANDBOX_PORT ?= 8001
 DESTINATIONS ?= 300
 
-.PHONY: install demo test test-postgres lint format bench clean
+.PHONY: install demo serve test test-postgres lint format bench clean
 
 # Idempotent: creates .venv with the pinned Python (see .python-version) and installs
 # the project with its dev extras; re-runs only when pyproject.toml changed.
@@ -21,7 +20,12 @@ $(VENV)/.installed: pyproject.toml
 # Starts the sandbox, migrates, creates a demo login, syncs, and runs the dashboard
 # and the task worker on http://127.0.0.1:$(PORT)/ until Ctrl-C.
 demo: install
-	$(PY) manage.py demo --port $(PORT) --sandbox-port $(SANDBOX_PORT) --destinations $(DESTINATIONS)
+	$(PY) manage.py demo --port $(or $(PORT),8000) --sandbox-port $(SANDBOX_PORT) --destinations $(DESTINATIONS)
+
+# Production mode from .env (or the environment): collectstatic, migrate, then gunicorn on
+# $$HOST:$$PORT (default 127.0.0.1:8000) and a task worker, until Ctrl-C stops them all.
+serve: install
+	$(PY) manage.py serve
 
 # The whole suite: unit, integration (sandbox over HTTP) and browser tests.
 test: install

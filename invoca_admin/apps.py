@@ -31,6 +31,8 @@ class InvocaAdminConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_out
 
+        from . import deploy  # noqa: F401 (registers the SECRET_KEY deployment check)
+
         # After every app migrates (idempotent): the permissions of later apps exist by then.
         post_migrate.connect(ensure_editors_group, dispatch_uid="ensure_editors_group")
         user_logged_out.connect(say_logged_out)

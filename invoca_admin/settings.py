@@ -23,12 +23,13 @@ env = environ.Env(
     INVOCA_READ_TIMEOUT=(float, 30.0),
     INVOCA_SYNC_CONCURRENCY=(int, 4),
     INVOCA_SYNC_PAGE_SIZE=(int, 500),
-    SECURE_SSL_REDIRECT=(bool, False),
-    SESSION_COOKIE_SECURE=(bool, None),
+    HTTPS=(bool, False),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env("DEBUG")
+# With DEBUG=False the web server refuses to start on this default or on the placeholder
+# of .env.example (invoca_admin/deploy.py); other commands may use it.
 SECRET_KEY = env(
     "SECRET_KEY",
     default="django-insecure-local-only-set-SECRET_KEY-in-production-0f3c9a7e41b2",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "invoca_admin.error_pages.NotAllowedPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "invoca_admin.middleware.HtmxMessagesMiddleware",
@@ -130,11 +132,12 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "invoca_admin.deploy.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+# `make serve` runs collectstatic; should it not have run, the finders still serve the files.
+WHITENOISE_USE_FINDERS = True
 
 # Signed cookies first, the session for overflow: a message survives logout.
 MESSAGE_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
@@ -148,11 +151,19 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
-SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")
-_secure_cookies = env("SESSION_COOKIE_SECURE")
-SESSION_COOKIE_SECURE = (not DEBUG) if _secure_cookies is None else _secure_cookies
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+CSRF_FAILURE_VIEW = "invoca_admin.error_pages.csrf_failure"
+
+# HTTPS=True: the site is served over TLS (itself or behind a proxy that sets
+# X-Forwarded-Proto). Secure cookies, a redirect of plain http, and HSTS for a year.
+# HTTPS=False (the default): plain http, e.g. on loopback; cookies are not Secure, so
+# a browser can log in over http.
+HTTPS = env("HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = HTTPS and env.bool("HSTS_PRELOAD", default=True)
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],

@@ -14,3 +14,8 @@ urlpatterns = [
     path("ringpools/", include("ringpools.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "invoca_admin.error_pages.bad_request"
+handler403 = "invoca_admin.error_pages.permission_denied"
+handler404 = "invoca_admin.error_pages.page_not_found"
+handler500 = "invoca_admin.error_pages.server_error"

@@ -71,7 +71,8 @@
   // htmx errors are shown, never silently dropped.
   document.addEventListener("htmx:responseError", function (e) {
     var status = e.detail.xhr.status;
-    var text = status === 403
+    var said = e.detail.xhr.getResponseHeader("X-Message");  // the error page's own words
+    var text = said ? decodeURIComponent(said) : status === 403
       ? "You do not have permission to do that (403)."
       : status === 404
         ? "That item no longer exists (404). Reload the page to see the current data."
