@@ -283,7 +283,42 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
         counts.removed = len(gone)
         for i in range(0, len(gone), BATCH_SIZE):
             Destination.objects.filter(remote_id__in=gone[i : i + BATCH_SIZE]).delete()
+        reconcile_local_ignores()
     return counts
+
+
+def reconcile_local_ignores() -> int:
+    """Make every untracked row's status agree with the ignore records as they are now.
+
+    A sync decides statuses from the ignores it read when it started; an ignore or
+    un-ignore made while it was writing would otherwise show wrongly until the next
+    sync. Run last in the sync's transaction: an ignore committed before this statement
+    is applied here, one committed after it waits for the rows this sync holds.
+    """
+    ignored = IgnoreRecord.objects.values("remote_id")
+    fixed = Destination.objects.filter(status=Status.DISCOVERED, remote_id__in=ignored).update(
+        status=Status.IGNORED, fingerprint=""
+    )
+    fixed += (
+        Destination.objects.filter(status=Status.IGNORED, ignored_at__isnull=True)
+        .exclude(remote_id__in=ignored)
+        .update(status=Status.DISCOVERED, fingerprint="")
+    )
+    return fixed
+
+
+def destinations_fetch(
+    *,
+    client: InvocaClient,
+    on_progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[int, RemoteDestination]:
+    """Every destination, with the page size and concurrency of the settings."""
+    return fetch_all_destinations(
+        client,
+        page_size=settings.INVOCA_SYNC_PAGE_SIZE,
+        concurrency=settings.INVOCA_SYNC_CONCURRENCY,
+        on_progress=on_progress,
+    )
 
 
 def destinations_sync(
@@ -291,10 +326,5 @@ def destinations_sync(
     client: InvocaClient,
     on_progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> SyncCounts:
-    rows = fetch_all_destinations(
-        client,
-        page_size=settings.INVOCA_SYNC_PAGE_SIZE,
-        concurrency=settings.INVOCA_SYNC_CONCURRENCY,
-        on_progress=on_progress,
-    )
-    return apply_destinations(rows.values())
+    """Fetch every destination, then make the cache equal to it in one transaction."""
+    return apply_destinations(destinations_fetch(client=client, on_progress=on_progress).values())

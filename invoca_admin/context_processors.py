@@ -19,12 +19,9 @@ class SyncState:
 
     @cached_property
     def latest(self) -> SyncRun | None:
-        from .sync import sync_latest, sync_start_if_stale
+        from .sync import sync_latest
 
-        user = getattr(self.request, "user", None)
-        if self.request.method == "GET" and user is not None and user.is_authenticated:
-            sync_start_if_stale(user=user)
-        return sync_latest()
+        return sync_latest()  # read only: syncs are started by the scheduler, never a page
 
     @cached_property
     def last_ok(self) -> SyncRun | None:

@@ -4,6 +4,10 @@ Two syncs never run at once: the claim is a SyncRun row in RUNNING state, and a
 partial unique constraint admits only one. A worker that dies leaves a claim
 whose heartbeat stops; after INVOCA_SYNC_STALE_SECONDS it is marked failed and
 a new sync may start.
+
+A run reads everything first (every destination page, then advertisers, campaigns
+and ring pools) and only then writes, in one transaction: the cache moves from
+one state of Invoca to the next, or, on any failure, stays exactly as it was.
 """
 
 import logging
@@ -14,8 +18,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from destinations.sync import destinations_sync
-from ringpools.sync import ringpools_sync
+from destinations.sync import apply_destinations, destinations_fetch
+from ringpools.sync import ringpools_apply, ringpools_fetch
 
 from .invoca import InvocaClient, InvocaError, get_client, is_configured
 from .models import SyncRun
@@ -85,30 +89,34 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         fields["heartbeat_at"] = timezone.now()
         runs.update(**fields)
 
-    destinations_error: InvocaError | None = None
-    pools_error: InvocaError | None = None
-    pools_written = False
-    warnings: list[str] = []
     try:
         client = client or get_client()
         progress(stage="destinations")
-        counts = destinations_sync(
+        rows = destinations_fetch(
             client=client,
             on_progress=lambda done, total: progress(pages_done=done, pages_total=total),
         )
-        warnings.extend(counts.warnings)
-        progress(
-            destinations_total=counts.total,
-            destinations_new=counts.new,
-            destinations_changed=counts.changed,
-            destinations_removed=counts.removed,
-        )
+        progress(stage="ring pools")
+        pools = ringpools_fetch(client=client, on_stage=lambda stage: progress(stage=stage))
+        # Everything has arrived: write it as one state, or not at all.
+        progress(stage="writing")
+        with transaction.atomic():
+            counts = apply_destinations(rows.values())
+            result = ringpools_apply(pools)
     except InvocaError as exc:
-        destinations_error = exc
-        logger.warning("Destination sync #%s failed: %s", run.pk, exc.message)
+        logger.warning("Sync #%s failed: %s", run.pk, exc.message)
+        runs.update(
+            status=SyncRun.Status.FAILED,
+            stage="",
+            finished_at=timezone.now(),
+            error=f"{exc.message} The cache was left as it was.",
+        )
+        run.refresh_from_db()
+        return run
     except BaseException as exc:
         runs.update(
             status=SyncRun.Status.FAILED,
+            stage="",
             finished_at=timezone.now(),
             error=(
                 f"The sync stopped unexpectedly ({type(exc).__name__}). The cache was not changed."
@@ -116,75 +124,23 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
         )
         raise
 
-    if destinations_error is None or not _is_fatal_for_all(destinations_error):
-        try:
-            progress(stage="ring pools")
-            result = ringpools_sync(client=client, on_stage=lambda stage: progress(stage=stage))
-        except InvocaError as exc:
-            pools_error = exc
-            logger.warning("Ring pool sync #%s failed: %s", run.pk, exc.message)
-        else:
-            pools_written = True
-            warnings.extend(result.warnings)
-            progress(
-                advertisers_total=result.advertisers,
-                campaigns_total=result.campaigns,
-                ring_pools_total=result.ring_pools,
-            )
-
-    error = _failure_text(
-        destinations_error=destinations_error,
-        pools_error=pools_error,
-        pools_written=pools_written,
-    )
-    if error:
-        status = SyncRun.Status.FAILED
-    elif warnings:
-        status = SyncRun.Status.PARTIAL
-    else:
-        status = SyncRun.Status.SUCCEEDED
+    warnings = [*counts.warnings, *result.warnings]
     runs.update(
-        status=status,
+        status=SyncRun.Status.PARTIAL if warnings else SyncRun.Status.SUCCEEDED,
         stage="",
         finished_at=timezone.now(),
-        error=error,
+        error="",
         warnings="\n".join(warnings),
+        destinations_total=counts.total,
+        destinations_new=counts.new,
+        destinations_changed=counts.changed,
+        destinations_removed=counts.removed,
+        advertisers_total=result.advertisers,
+        campaigns_total=result.campaigns,
+        ring_pools_total=result.ring_pools,
     )
     run.refresh_from_db()
     return run
-
-
-def _is_fatal_for_all(exc: InvocaError) -> bool:
-    """No point asking for ring pools when Invoca is down or refuses the token."""
-    from .invoca import InvocaAuthError, InvocaNotConfigured, InvocaUnavailable
-
-    return isinstance(exc, InvocaAuthError | InvocaNotConfigured | InvocaUnavailable)
-
-
-def _failure_text(
-    *,
-    destinations_error: InvocaError | None,
-    pools_error: InvocaError | None,
-    pools_written: bool,
-) -> str:
-    """What went wrong and exactly what the cache now holds; "" when nothing failed.
-
-    The destinations stage and the ring pools stage are each applied in one
-    transaction, or not at all: the text names the stages written and those kept.
-    """
-    if destinations_error is None and pools_error is None:
-        return ""
-    if destinations_error is not None and not pools_written:
-        return f"{destinations_error.message} The cache was left as it was."
-    if destinations_error is not None:
-        return (
-            f"{destinations_error.message} Destinations were left as they were; advertisers, "
-            "campaigns and ring pools were updated."
-        )
-    return (
-        f"{pools_error.message} Destinations were updated; advertisers, campaigns and ring "
-        "pools were left as they were."
-    )
 
 
 def sync_is_stale() -> bool:
@@ -195,7 +151,8 @@ def sync_is_stale() -> bool:
 
 
 def sync_start_if_stale(*, user: AbstractBaseUser | None = None) -> SyncRun | None:
-    """Start an automatic sync when the cache is older than INVOCA_CACHE_TTL.
+    """Start an automatic sync when the cache is older than INVOCA_CACHE_TTL (the
+    scheduler calls this; page views never do).
 
     Only one attempt per TTL: if the latest run (whatever its outcome) started
     within the TTL, nothing is started, so a failing Invoca is not hammered.

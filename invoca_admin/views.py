@@ -12,7 +12,7 @@ from .htmx import HtmxHttpRequest, is_partial
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry, action_label
 from .selectors import cache_overview
-from .sync import SyncAlreadyRunning, sync_start
+from .sync import SyncAlreadyRunning, expire_stale_claims, sync_start
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def sync_status(request: HtmxHttpRequest) -> HttpResponse:
     """The layout's sync slot; polled while a sync runs."""
+    expire_stale_claims()  # a run whose worker died is shown as failed, never polled forever
     response = render(request, "components/sync_status.html")
     if request.GET.get("was_running"):
         from .sync import sync_latest

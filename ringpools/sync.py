@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from invoca_admin.columns import column_problems
 from invoca_admin.invoca import Campaign as RemoteCampaign
-from invoca_admin.invoca import InvocaClient, InvocaError
+from invoca_admin.invoca import InvocaClient, InvocaError, InvocaNotFound
 from invoca_admin.invoca import RingPool as RemoteRingPool
 
 from .models import Advertiser, Campaign, RingPool
@@ -78,16 +78,32 @@ def ring_pool_upsert(*, campaign: Campaign, remote: RemoteRingPool) -> RingPool:
 
 
 def _map_concurrently(func, items, *, concurrency):
-    """[(item, result | InvocaError)] for every item, in order."""
+    """[(item, result | InvocaNotFound)] for every item, in order.
+
+    A 404 means the parent went away between two calls: that one is reported and
+    skipped. Any other error (Invoca down, a 5xx after retries) fails the whole
+    stage, so the cache never mixes this pass with the last one.
+    """
 
     def call(item):
         try:
             return item, func(item)
-        except InvocaError as exc:
+        except InvocaNotFound as exc:
             return item, exc
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(call, items))
+
+
+@dataclass
+class RingPoolSnapshot:
+    """Everything a ring pool sync fetched, before anything is written."""
+
+    advertisers: list
+    campaign_pairs: list[tuple[str, RemoteCampaign]]
+    pools_by_campaign: list
+    failed_advertisers: set[str]
+    result: RingPoolSyncResult
 
 
 def ringpools_sync(
@@ -95,6 +111,17 @@ def ringpools_sync(
     client: InvocaClient,
     on_stage: Callable[[str], None] = lambda stage: None,
 ) -> RingPoolSyncResult:
+    """Fetch advertisers, campaigns and ring pools, then write them in one transaction."""
+    return ringpools_apply(ringpools_fetch(client=client, on_stage=on_stage))
+
+
+def ringpools_fetch(
+    *,
+    client: InvocaClient,
+    on_stage: Callable[[str], None] = lambda stage: None,
+) -> RingPoolSnapshot:
+    """Read everything from Invoca; raises :class:`InvocaError` if any of it fails (but a
+    parent that vanished, a 404, which is reported and skipped)."""
     concurrency = settings.INVOCA_SYNC_CONCURRENCY
     result = RingPoolSyncResult()
     on_stage("advertisers")
@@ -121,12 +148,23 @@ def ringpools_sync(
         campaign_pairs,
         concurrency=concurrency,
     )
-    failed_campaigns: set[str] = set()
     for (_adv_id, camp), outcome in pools_by_campaign:
         if isinstance(outcome, InvocaError):
-            failed_campaigns.add(camp.id_from_network)
             result.warnings.append(f"Ring pools of campaign {camp.name!s} did not load: {outcome}")
+    return RingPoolSnapshot(
+        advertisers=advertisers,
+        campaign_pairs=campaign_pairs,
+        pools_by_campaign=pools_by_campaign,
+        failed_advertisers=failed_advertisers,
+        result=result,
+    )
 
+
+def ringpools_apply(snapshot: RingPoolSnapshot) -> RingPoolSyncResult:
+    """Make the cache equal to what :func:`ringpools_fetch` read, in one transaction."""
+    advertisers, campaign_pairs = snapshot.advertisers, snapshot.campaign_pairs
+    pools_by_campaign, failed_advertisers = snapshot.pools_by_campaign, snapshot.failed_advertisers
+    result = snapshot.result
     now = timezone.now()
     with transaction.atomic():
         adv_objs: dict[str, Advertiser] = {}

@@ -121,26 +121,51 @@ class TestFailures:
         assert "\n" not in str(exc.value)
         assert SyncRun.objects.get().status == "failed"
 
-    def test_a_campaign_that_fails_is_reported_not_fatal(self, sandbox, monkeypatch):
+    def test_a_campaign_that_vanished_is_reported_not_fatal(self, sandbox, monkeypatch):
+        from invoca_admin.invoca import InvocaClient, InvocaNotFound
+
+        real = InvocaClient.list_ring_pools
+        calls = []
+
+        def vanishing(self, adv, camp):
+            calls.append(camp)
+            if len(calls) == 1:  # deleted at Invoca between listing it and reading its pools
+                raise InvocaNotFound("Could not find AdvertiserCampaign.", 404)
+            return real(self, adv, camp)
+
+        monkeypatch.setattr(InvocaClient, "list_ring_pools", vanishing)
+        call_command("sync_invoca")
+        run = SyncRun.objects.get()
+        assert run.status == "partial"
+        assert "did not load" in run.warnings
+        assert Destination.objects.count() == 120
+
+    def test_a_campaign_that_fails_fails_the_run(self, sandbox, monkeypatch):
         from invoca_admin.invoca import InvocaClient, InvocaServerError
 
+        call_command("sync_invoca")
+        pools = sorted(RingPool.objects.values_list("campaign_id", "id_from_network", "name"))
         real = InvocaClient.list_ring_pools
         calls = []
 
         def flaky(self, adv, camp):
             calls.append(camp)
-            if len(calls) == 1:
+            if len(calls) == 2:
                 raise InvocaServerError("Invoca had an internal error (error handle 42).", 500)
             return real(self, adv, camp)
 
+        for pool in sandbox.state.ring_pools.values():
+            pool.attrs["name"] = "changed at Invoca"
         monkeypatch.setattr(InvocaClient, "list_ring_pools", flaky)
-        call_command("sync_invoca")
-        run = SyncRun.objects.get()
-        assert run.status == "partial"
-        assert "did not load" in run.warnings
-        assert Destination.objects.count() == 120  # destinations do not depend on ring pools
+        with pytest.raises(CommandError):
+            call_command("sync_invoca")
+        assert SyncRun.objects.first().status == "failed"
+        # Not a cache half from this pass and half from the last one.
+        assert sorted(RingPool.objects.values_list("campaign_id", "id_from_network", "name")) == (
+            pools
+        )
 
-    def test_destinations_failing_says_ring_pools_were_still_written(self, sandbox, monkeypatch):
+    def test_destinations_failing_writes_nothing_at_all(self, sandbox, monkeypatch):
         from invoca_admin.invoca import InvocaClient, InvocaServerError
 
         call_command("sync_invoca")
@@ -157,13 +182,12 @@ class TestFailures:
         run = SyncRun.objects.first()
         assert run.status == "failed"
         assert run.error == (
-            "Invoca had an internal error (error handle 7). Destinations were left as they "
-            "were; advertisers, campaigns and ring pools were updated."
+            "Invoca had an internal error (error handle 7). The cache was left as it was."
         )
         assert snapshot() == before
-        assert RingPool.objects.get(pk=pool.pk).name == "Renamed at Invoca"
+        assert RingPool.objects.get(pk=pool.pk).name == pool.name
 
-    def test_ring_pools_failing_fails_the_run_and_says_what_was_kept(self, sandbox, monkeypatch):
+    def test_ring_pools_failing_fails_the_run_and_writes_nothing(self, sandbox, monkeypatch):
         from invoca_admin.invoca import InvocaClient, InvocaServerError
 
         call_command("sync_invoca")
@@ -180,10 +204,9 @@ class TestFailures:
         run = SyncRun.objects.first()
         assert run.status == "failed"
         assert run.error == (
-            "Invoca had an internal error (error handle 8). Destinations were updated; "
-            "advertisers, campaigns and ring pools were left as they were."
+            "Invoca had an internal error (error handle 8). The cache was left as it was."
         )
-        assert not Destination.objects.filter(remote_id=victim.remote_id).exists()
+        assert Destination.objects.filter(remote_id=victim.remote_id).exists()
         assert sorted(RingPool.objects.values_list("id_from_network", "name")) == pools
 
     def test_token_never_logged(self, sandbox, caplog):
@@ -225,16 +248,47 @@ class TestOneSyncAtATime:
 
 
 class TestAutoSync:
-    def test_stale_cache_starts_a_sync_when_a_page_is_viewed(
-        self, editor_client, sandbox, settings
-    ):
+    def test_page_views_never_start_a_sync(self, editor_client, sandbox, settings):
         settings.INVOCA_AUTO_SYNC = True
-        editor_client.get("/")
+        for url in ("/", "/destinations/", "/ringpools/", "/sync/status/"):
+            assert editor_client.get(url).status_code == 200
+        assert not SyncRun.objects.exists()
+
+    def test_the_scheduler_syncs_a_stale_cache_with_nobody_browsing(self, sandbox, settings):
+        settings.INVOCA_AUTO_SYNC = True
+        call_command("sync_scheduler", "--once")
         run = SyncRun.objects.get()
-        assert run.trigger == "auto"
+        assert (run.trigger, run.status) == ("auto", "succeeded")
         assert Destination.objects.count() == 120
-        editor_client.get("/")  # fresh now: nothing more
+        call_command("sync_scheduler", "--once")  # fresh now: nothing more
         assert SyncRun.objects.count() == 1
+        SyncRun.objects.update(
+            started_at=timezone.now() - timedelta(hours=2),
+            finished_at=timezone.now() - timedelta(hours=2),
+        )
+        call_command("sync_scheduler", "--once")  # stale again
+        assert SyncRun.objects.count() == 2
+
+    def test_the_scheduler_marks_a_dead_workers_run_failed(self, db, settings):
+        run = SyncRun.objects.create(status="running", stage="destinations")
+        SyncRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        )
+        call_command("sync_scheduler", "--once")
+        run.refresh_from_db()
+        assert run.status == "failed" and "stopped responding" in run.error
+
+    def test_the_status_poll_stops_on_a_dead_workers_run(self, editor_client, settings):
+        run = SyncRun.objects.create(status="running", stage="destinations")
+        SyncRun.objects.filter(pk=run.pk).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        )
+        from bs4 import BeautifulSoup
+
+        body = editor_client.get("/sync/status/?was_running=1").content
+        slot = BeautifulSoup(body, "html.parser").find(id="sync-status")
+        assert slot is not None and not slot.has_attr("hx-trigger")  # no more polling
+        assert SyncRun.objects.get(pk=run.pk).status == "failed"
 
 
 class TestRowsThatDoNotFit:

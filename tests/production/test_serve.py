@@ -22,8 +22,6 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,30 +180,23 @@ def served(database_url, live_sandbox, tmp_path_factory):
 
 
 @pytest.fixture
-def page(served):
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail(f"Chromium not found at {CHROMIUM}; browser tests are required here.")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(base_url=served.url, viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on(
-            "console",
-            lambda msg: (
-                errors.append(msg.text)
-                if msg.type == "error" and "Content-Security-Policy" in msg.text
-                else None
-            ),
-        )
-        yield page
-        browser.close()
+def page(served, browser):
+    """A page of the suite's Chromium (tests/conftest.py), pointed at `make serve`."""
+    context = browser.new_context(base_url=served.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(msg.text)
+            if msg.type == "error" and "Content-Security-Policy" in msg.text
+            else None
+        ),
+    )
+    yield page
+    context.close()
     assert not errors, f"JavaScript or CSP errors: {errors}"
 
 

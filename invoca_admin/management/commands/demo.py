@@ -72,6 +72,7 @@ class Command(BaseCommand):
             call_command("sync_invoca")
 
             supervisor.start("db_worker", "--interval", "0.5", "--no-reload", "--no-startup-delay")
+            supervisor.start("sync_scheduler")
             web = supervisor.start("runserver", f"127.0.0.1:{port}", "--noreload", "--skip-checks")
             supervisor.wait_for(f"http://127.0.0.1:{port}/accounts/login/", web, timeout=30)
 

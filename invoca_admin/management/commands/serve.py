@@ -48,6 +48,7 @@ class Command(BaseCommand):
         supervisor.handle_signals()
         try:
             supervisor.start("db_worker", "--no-reload")
+            supervisor.start("sync_scheduler")
             web = supervisor.start(
                 str(Path(sys.executable).with_name("gunicorn")),
                 "invoca_admin.wsgi",
