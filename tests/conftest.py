@@ -3,6 +3,7 @@
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import responses
@@ -120,9 +121,12 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+@contextmanager
+def open_page(browser, base_url: str, **context_options) -> Iterator:
+    """A fresh browser context on ``base_url``; fails the test on any JavaScript or CSP
+    error the page reported."""
+    options = {"viewport": {"width": 1280, "height": 900}, **context_options}
+    context = browser.new_context(base_url=base_url, **options)
     context.set_default_timeout(10_000)
     page = context.new_page()
     errors: list[str] = []
@@ -138,6 +142,12 @@ def page(browser, live_server):
     yield page
     context.close()
     assert not errors, f"JavaScript or CSP errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    with open_page(browser, live_server.url) as page:
+        yield page
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:

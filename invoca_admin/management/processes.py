@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Mapping
 from http.client import HTTPConnection
+from typing import TextIO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,11 +20,32 @@ def _interrupt(signum, frame) -> None:
 
 
 class Supervisor:
-    """Each child runs in its own session, so stopping it stops what it started too."""
+    """Each child runs in its own session, so stopping it stops what it started too.
 
-    def __init__(self, env: Mapping[str, str]):
+    Use it as a context manager: Ctrl-C or a plain `kill` ends the block quietly, and
+    leaving the block in any way stops every child::
+
+        with Supervisor(env, out=self.stdout) as supervisor:
+            supervisor.start("db_worker")
+            supervisor.watch()
+    """
+
+    def __init__(self, env: Mapping[str, str], *, out: TextIO = sys.stdout):
         self.env = dict(env)
+        self.out = out
         self.procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> "Supervisor":
+        self.handle_signals()
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        interrupted = exc_type is KeyboardInterrupt
+        if interrupted:
+            self.out.write("\nStopping…")
+        self.stop_all()
+        self.out.write("Stopped.")
+        return interrupted
 
     def start(self, *argv: str, manage: bool = True) -> subprocess.Popen:
         """Start ``manage.py <argv>`` (or ``argv`` itself when not ``manage``)."""
@@ -58,12 +80,9 @@ class Supervisor:
         raise CommandError(f"{url} did not answer within {timeout:.0f} s.")
 
     def watch(self) -> None:
-        """Block until a child dies (then raise) or the user interrupts (then return)."""
-        try:
-            while all(proc.poll() is None for proc in self.procs):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            return
+        """Block until a child dies (then raise) or the user interrupts."""
+        while all(proc.poll() is None for proc in self.procs):
+            time.sleep(0.5)
         dead = next(proc for proc in self.procs if proc.poll() is not None)
         raise CommandError(f"{_name(dead)} stopped unexpectedly (code {dead.returncode}).")
 

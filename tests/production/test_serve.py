@@ -22,6 +22,8 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.conftest import open_page
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,22 +184,9 @@ def served(database_url, live_sandbox, tmp_path_factory):
 @pytest.fixture
 def page(served, browser):
     """A page of the suite's Chromium (tests/conftest.py), pointed at `make serve`."""
-    context = browser.new_context(base_url=served.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(msg.text)
-            if msg.type == "error" and "Content-Security-Policy" in msg.text
-            else None
-        ),
-    )
-    yield page
-    context.close()
-    assert not errors, f"JavaScript or CSP errors: {errors}"
+    with open_page(browser, served.url) as page:
+        page.set_default_timeout(15_000)
+        yield page
 
 
 def test_static_files_are_collected_and_hashed(served):

@@ -45,9 +45,7 @@ class Command(BaseCommand):
         settings.INVOCA_NETWORK_ID = DEMO_NETWORK
         settings.INVOCA_API_TOKEN = DEMO_TOKEN
 
-        supervisor = Supervisor(child_env)
-        supervisor.handle_signals()
-        try:
+        with Supervisor(child_env, out=self.stdout) as supervisor:
             self.stdout.write(
                 f"Starting the Invoca sandbox on {sandbox_url} ({destinations} destinations)…"
             )
@@ -86,12 +84,6 @@ class Command(BaseCommand):
                 )
             )
             supervisor.watch()
-            self.stdout.write("\nStopping…")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-        finally:
-            supervisor.stop_all()
-        self.stdout.write("Stopped.")
 
     def _demo_users(self) -> str:
         """(Re)create the demo logins with a fresh password, printed once."""

@@ -44,9 +44,7 @@ class Command(BaseCommand):
         self.stdout.write("Migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
 
-        supervisor = Supervisor({**os.environ, "PYTHONUNBUFFERED": "1"})
-        supervisor.handle_signals()
-        try:
+        with Supervisor({**os.environ, "PYTHONUNBUFFERED": "1"}, out=self.stdout) as supervisor:
             supervisor.start("db_worker", "--no-reload")
             supervisor.start("sync_scheduler")
             web = supervisor.start(
@@ -73,9 +71,3 @@ class Command(BaseCommand):
                 )
             )
             supervisor.watch()
-            self.stdout.write("\nStopping…")
-        except KeyboardInterrupt:
-            self.stdout.write("\nStopping…")
-        finally:
-            supervisor.stop_all()
-        self.stdout.write("Stopped.")
