@@ -189,3 +189,26 @@ def test_an_id_taken_in_another_campaign_is_refused_on_its_field(editor_client, 
     body = response.content.decode()
     error = body[body.index('id="id_id_from_network_error"') :]
     assert "Invoca says: Has already been taken" in error[:200]
+
+
+@pytest.mark.django_db
+def test_create_where_the_network_generates_the_id(editor_client, sandbox_factory, settings):
+    from django.core.management import call_command
+
+    sandbox = sandbox_factory(destinations=60, seed=7, generate_ids=True)
+    settings.INVOCA_GENERATES_RING_POOL_IDS = True
+    call_command("sync_invoca")
+    campaign = activated_campaign()
+    response = editor_client.post(
+        "/ringpools/new/",
+        create_data(campaign, id_from_network="", name="Id made by Invoca", pool_type=""),
+    )
+    pool = RingPool.objects.get(name="Id made by Invoca")
+    assert response.status_code == 302 and response.url == f"/ringpools/{pool.pk}/"
+    assert pool.id_from_network.startswith("auto-") and pool.remote_id
+    posted = [entry for entry in sandbox.request_log if entry[0] == "POST"]
+    assert len(posted) == 1
+    remote = sandbox.state.ring_pools[pool.id_from_network]
+    assert remote.attrs["name"] == "Id made by Invoca"
+    entry = AuditEntry.objects.get(action="ring_pool.create")
+    assert (entry.outcome, entry.target_id) == ("ok", pool.id_from_network)
