@@ -11,15 +11,21 @@ from django_htmx.http import trigger_client_event
 from .htmx import HtmxHttpRequest, is_partial
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry, action_label
-from .selectors import cache_overview
-from .sync import SyncAlreadyRunning, expire_stale_claims, sync_start
+from .selectors import cache_overview, destinations_discovered_per_week
+from .sync import SyncAlreadyRunning, expire_stale_claims, sync_last_finished, sync_start
 
 logger = logging.getLogger(__name__)
 
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"configured": is_configured(), "cache": cache_overview()})
+    context = {
+        "configured": is_configured(),
+        "cache": cache_overview(),
+        "weeks": destinations_discovered_per_week(),
+        "last_sync": sync_last_finished(),
+    }
+    return render(request, "home.html", context)
 
 
 @require_GET
