@@ -1,10 +1,12 @@
 import logging
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -90,3 +92,18 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "audit.html#table" if is_partial(request) else "audit.html"
     return render(request, template, context)
+
+
+def locked_out(request: HtmxHttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lock-out answer: what happened and when to try again (429)."""
+    from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    context = {
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": get_failure_limit(request, credentials),
+        # A failed attempt during the lock-out restarts the wait, so it ends one cool-off from now.
+        "retry_at": timezone.localtime() + cool_off if cool_off else None,
+        "cooloff_minutes": math.ceil(cool_off.total_seconds() / 60) if cool_off else 0,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
