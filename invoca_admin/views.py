@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from .htmx import HtmxHttpRequest, is_partial
+from .http import safe_redirect_url
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry, action_label
 from .selectors import cache_overview
@@ -52,7 +53,7 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
             messages.warning(request, str(exc))
     if request.htmx:
         return render(request, "components/sync_status.html")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_redirect_url(request, fallback="home", referer=True))
 
 
 @require_GET
