@@ -217,5 +217,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /healthz counts a task worker as recent when a task started or finished this many
+# seconds ago at most (default: two cache TTLs, as the scheduler syncs once per TTL).
+HEALTHZ_WORKER_MAX_AGE = env.int("HEALTHZ_WORKER_MAX_AGE", default=2 * INVOCA_CACHE_TTL)
 # Start a sync in the background when a page is viewed and the cache is older than the TTL.
 INVOCA_AUTO_SYNC = env.bool("INVOCA_AUTO_SYNC", default=True)

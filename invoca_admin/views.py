@@ -2,11 +2,12 @@ import logging
 import math
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -14,7 +15,7 @@ from .htmx import HtmxHttpRequest, is_partial
 from .http import safe_redirect_url
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry, action_label
-from .selectors import cache_overview
+from .selectors import cache_overview, health_report
 from .sync import SyncAlreadyRunning, sync_start
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,18 @@ logger = logging.getLogger(__name__)
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "home.html", {"configured": is_configured(), "cache": cache_overview()})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 while the database answers, else 503.
+
+    No login, and nothing of the network's data: only ages in seconds and flags.
+    """
+    report = health_report()
+    return JsonResponse(report, status=200 if report["database"] == "ok" else 503)
 
 
 @require_GET
