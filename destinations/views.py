@@ -16,10 +16,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.http import parse_ids, safe_redirect_url
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaError
 from ringpools.sync import http_url
@@ -148,14 +148,10 @@ def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict
 
 def _back_to_list(request: HtmxHttpRequest) -> str:
     """Where a non-htmx POST returns: a safe `next`, else the list with the same state."""
-    next_url = request.POST.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
     form = DestinationFilterForm(request.GET)
     query = form.state(page=form.page_number).urlencode()
-    return reverse("destinations:list") + (f"?{query}" if query else "")
+    fallback = reverse("destinations:list") + (f"?{query}" if query else "")
+    return safe_redirect_url(request, fallback=fallback)
 
 
 def _get_destination(remote_id: int) -> Destination:
@@ -331,7 +327,7 @@ def _bulk_selection(request: HtmxHttpRequest):
     filter sent in the POST body when "all matching" was chosen."""
     if request.POST.get("select_all"):
         return destination_list(filters=DestinationFilterForm(request.POST).filters)
-    ids = [int(value) for value in request.POST.getlist("ids") if value.lstrip("-").isdigit()]
+    ids = parse_ids(request.POST.getlist("ids"))
     return Destination.objects.filter(remote_id__in=ids).order_by("phone_digits", "pk")
 
 

@@ -11,6 +11,18 @@ class SyncRunAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "target_label", "outcome"]
+    """Read-only, even for a superuser: the audit log is append-only."""
+
+    list_display = ["at", "username", "action", "target_label", "outcome"]
     list_filter = ["outcome", "action"]
-    search_fields = ["target_label", "target_id", "detail"]
+    search_fields = ["username", "target_label", "target_id", "detail"]
+    actions = None
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -96,8 +96,28 @@ def action_label(action: str) -> str:
     return ACTION_LABELS.get(action, action)
 
 
+class AuditLogIsAppendOnly(Exception):
+    """Raised by any attempt to change or delete an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    """Audit entries can be added and read, never changed or deleted in bulk."""
+
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+
 class AuditEntry(models.Model):
-    """Every write the dashboard makes (or tries to make) on Invoca or the cache."""
+    """Every write the dashboard makes (or tries to make) on Invoca or the cache.
+
+    Append-only: saving an existing row, deleting one and bulk update()/delete()
+    raise AuditLogIsAppendOnly. `username` keeps the user's name as it was when the
+    entry was written; the user link itself becomes NULL when the account is
+    deleted (Django does that through the base manager, not this one).
+    """
 
     class Outcome(models.TextChoices):
         OK = "ok", "Succeeded"
@@ -107,6 +127,7 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    username = models.CharField(max_length=150, blank=True)  # as it was; "" for the system
     action = models.CharField(max_length=40, db_index=True)  # e.g. destination.ignore
     target_type = models.CharField(max_length=40)  # destination | ring_pool | sync
     target_id = models.CharField(max_length=64, db_index=True)
@@ -114,6 +135,8 @@ class AuditEntry(models.Model):
     outcome = models.CharField(max_length=8, choices=Outcome, default=Outcome.OK)
     detail = models.TextField(blank=True)
     error_handle = models.CharField(max_length=64, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -123,6 +146,25 @@ class AuditEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_label} ({self.outcome})"
 
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        if self.user is not None and not self.username:
+            self.username = self.user.get_username()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def who(self) -> str:
+        """The name to show: as it was when written, else 'system'."""
+        return self.username or "system"
+
+    @property
+    def user_removed(self) -> bool:
+        return bool(self.username) and self.user_id is None

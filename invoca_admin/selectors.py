@@ -1,16 +1,21 @@
 """Reads that cut across apps."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Q
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from destinations.models import Destination, Status
 from ringpools.models import Advertiser, Campaign, RingPool
 
-from .models import AuditEntry
+from .models import AuditEntry, SyncRun
+
+logger = logging.getLogger(__name__)
 
 
 def cache_overview() -> dict:
@@ -61,3 +66,48 @@ def destinations_discovered_per_week(*, weeks: int = 12, now: datetime | None = 
         WeekBar(start=start + timedelta(weeks=i), count=count, height=count / tallest)
         for i, count in enumerate(counts)
     ]
+
+
+def health_report() -> dict:
+    """What /healthz tells: whether the database answers, how old the last good sync
+    is, and when a task worker was last seen at work. Ages are whole seconds.
+
+    django-tasks-db keeps no worker heartbeat, so "seen" means the latest time any
+    task was started or finished; an idle worker with nothing queued is not seen.
+    """
+    report: dict = {
+        "status": "unavailable",
+        "database": "unavailable",
+        "last_sync_age_seconds": None,
+        "worker_last_seen_age_seconds": None,
+        "worker_recent": False,
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        report["database"] = "ok"
+        now = timezone.now()
+        last_sync = SyncRun.objects.filter(
+            status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL]
+        ).aggregate(at=Max("finished_at"))["at"]
+        worker_seen = _worker_last_seen()
+    except DatabaseError as exc:
+        logger.error("Health check: the database does not answer (%s).", type(exc).__name__)
+        return report
+    report["status"] = "ok"
+    if last_sync is not None:
+        report["last_sync_age_seconds"] = max(0, int((now - last_sync).total_seconds()))
+    if worker_seen is not None:
+        age = max(0, int((now - worker_seen).total_seconds()))
+        report["worker_last_seen_age_seconds"] = age
+        report["worker_recent"] = age <= settings.HEALTHZ_WORKER_MAX_AGE
+    return report
+
+
+def _worker_last_seen():
+    from django_tasks_db.models import DBTaskResult
+
+    seen = DBTaskResult.objects.aggregate(started=Max("started_at"), finished=Max("finished_at"))
+    times = [t for t in seen.values() if t is not None]
+    return max(times) if times else None

@@ -4,6 +4,7 @@ Every value comes from the environment (or a `.env` file beside manage.py) throu
 django-environ; the defaults are safe for local use on loopback.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +25,8 @@ env = environ.Env(
     INVOCA_SYNC_CONCURRENCY=(int, 4),
     INVOCA_SYNC_PAGE_SIZE=(int, 500),
     HTTPS=(bool, False),
+    AXES_FAILURE_LIMIT=(int, 5),
+    AXES_COOLOFF_MINUTES=(int, 15),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "invoca_admin",
     "destinations",
     "ringpools",
@@ -57,17 +61,21 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "invoca_admin.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "invoca_admin.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "invoca_admin.error_pages.NotAllowedPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "invoca_admin.middleware.HtmxMessagesMiddleware",
+    # Last, so that it sees the login view's failed attempts and answers with the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "invoca_admin.urls"
@@ -114,6 +122,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one IP address, that pair is locked out for AXES_COOLOFF_MINUTES;
+# every further attempt during the lock-out restarts the wait. Lift it early with
+# `manage.py axes_reset` (everyone) or `axes_reset_username NAME`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env("AXES_FAILURE_LIMIT")
+AXES_COOLOFF_TIME = timedelta(minutes=env("AXES_COOLOFF_MINUTES"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "invoca_admin.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,6 +187,12 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = HTTPS and env.bool("HSTS_PRELOAD", default=True)
+# The address a lock-out counts: the connection's own, unless a proxy in front (HTTPS=True)
+# adds X-Forwarded-For; a client's own X-Forwarded-For is never believed on plain http.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if HTTPS else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1) if HTTPS else None
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -207,5 +236,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# /healthz counts a task worker as recent when a task started or finished this many
+# seconds ago at most (default: two cache TTLs, as the scheduler syncs once per TTL).
+HEALTHZ_WORKER_MAX_AGE = env.int("HEALTHZ_WORKER_MAX_AGE", default=2 * INVOCA_CACHE_TTL)
 # Start a sync in the background when a page is viewed and the cache is older than the TTL.
 INVOCA_AUTO_SYNC = env.bool("INVOCA_AUTO_SYNC", default=True)

@@ -5,6 +5,7 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("connection/", views.connection_check, name="connection_check"),
     path("sync/", views.sync_now, name="sync_now"),

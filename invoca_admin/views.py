@@ -1,17 +1,21 @@
 import logging
+import math
 
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from .htmx import HtmxHttpRequest, is_partial
+from .http import safe_redirect_url
 from .invoca import InvocaError, get_client, is_configured
 from .models import AuditEntry, action_label
-from .selectors import cache_overview, destinations_discovered_per_week
+from .selectors import cache_overview, destinations_discovered_per_week, health_report
 from .sync import SyncAlreadyRunning, expire_stale_claims, sync_last_finished, sync_start
 
 logger = logging.getLogger(__name__)
@@ -26,6 +30,18 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         "last_sync": sync_last_finished(),
     }
     return render(request, "home.html", context)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: 200 while the database answers, else 503.
+
+    No login, and nothing of the network's data: only ages in seconds and flags.
+    """
+    report = health_report()
+    return JsonResponse(report, status=200 if report["database"] == "ok" else 503)
 
 
 @require_GET
@@ -56,7 +72,7 @@ def sync_now(request: HtmxHttpRequest) -> HttpResponse:
             messages.warning(request, str(exc))
     if request.htmx:
         return render(request, "components/sync_status.html")
-    return redirect(request.POST.get("next") or "home")
+    return redirect(safe_redirect_url(request, fallback="home", referer=True))
 
 
 @require_GET
@@ -97,3 +113,18 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     }
     template = "audit.html#table" if is_partial(request) else "audit.html"
     return render(request, template, context)
+
+
+def locked_out(request: HtmxHttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' lock-out answer: what happened and when to try again (429)."""
+    from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+
+    cool_off = get_cool_off(request)
+    context = {
+        "username": get_client_username(request, credentials) or "",
+        "failure_limit": get_failure_limit(request, credentials),
+        # A failed attempt during the lock-out restarts the wait, so it ends one cool-off from now.
+        "retry_at": timezone.localtime() + cool_off if cool_off else None,
+        "cooloff_minutes": math.ceil(cool_off.total_seconds() / 60) if cool_off else 0,
+    }
+    return render(request, "registration/locked_out.html", context, status=429)

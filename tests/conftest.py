@@ -156,3 +156,15 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many fuzzed requests tests/test_fuzz.py sent, and how many got a 5xx."""
+    import sys
+
+    fuzz = sys.modules.get("tests.test_fuzz")
+    if fuzz is not None and fuzz.FUZZ_STATS["requests"]:
+        stats = fuzz.FUZZ_STATS
+        terminalreporter.write_line(
+            f"fuzz: {stats['requests']} hostile requests sent, {stats['5xx']} answered with a 5xx"
+        )
