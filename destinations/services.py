@@ -11,7 +11,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
     InvocaAuthError,
     InvocaClient,

@@ -19,10 +19,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.core.htmx import HtmxHttpRequest, is_partial
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaError
-from ringpools.sync import http_url
 
 from . import services
 from .forms import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, DestinationFilterForm
@@ -32,7 +31,7 @@ from .selectors import (
     destination_campaign_choices,
     destination_get,
     destination_list,
-    destination_ring_pool,
+    destination_pool_page,
     destination_status_counts,
     destinations_with_ignores,
 )
@@ -198,12 +197,10 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
     destination = _get_destination(remote_id)
-    ring_pool = destination_ring_pool(destination=destination)
     context = {
         **_permissions(request),
         "d": destination,
-        "ring_pool": ring_pool,
-        "pool_object_url": http_url(ring_pool.object_url) if ring_pool else "",
+        "pool_page": destination_pool_page(destination=destination),
         "history": destination_audit_history(remote_id=remote_id),
         "extra_fields": _extra_payload_fields(destination),
         "payload_json": _pretty_json(destination.payload),

@@ -3,8 +3,10 @@ from functools import cached_property
 from django.conf import settings
 from django.http import HttpRequest
 
+from .core.models import SyncRun
 from .invoca import is_configured
-from .models import SyncRun
+from .sync import sync_is_stale, sync_last_finished, sync_latest
+from .tasks import sync_start_if_stale
 
 
 class SyncState:
@@ -19,8 +21,6 @@ class SyncState:
 
     @cached_property
     def latest(self) -> SyncRun | None:
-        from .sync import sync_latest, sync_start_if_stale
-
         user = getattr(self.request, "user", None)
         if self.request.method == "GET" and user is not None and user.is_authenticated:
             sync_start_if_stale(user=user)
@@ -28,14 +28,10 @@ class SyncState:
 
     @cached_property
     def last_ok(self) -> SyncRun | None:
-        from .sync import sync_last_finished
-
         return sync_last_finished()
 
     @cached_property
     def stale(self) -> bool:
-        from .sync import sync_is_stale
-
         return sync_is_stale()
 
     @property

@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from destinations.models import Destination, Status
 from ringpools.models import Advertiser, Campaign, RingPool
 
-from .models import AuditEntry
+from .core.models import AuditEntry
 
 
 def cache_overview() -> dict:

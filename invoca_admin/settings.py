@@ -65,7 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "invoca_admin.middleware.HtmxMessagesMiddleware",
+    "invoca_admin.core.middleware.HtmxMessagesMiddleware",
 ]
 
 ROOT_URLCONF = "invoca_admin.urls"

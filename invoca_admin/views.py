@@ -8,11 +8,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from .htmx import HtmxHttpRequest, is_partial
+from .core.htmx import HtmxHttpRequest, is_partial
+from .core.models import AuditEntry, action_label
 from .invoca import InvocaError, get_client, is_configured
-from .models import AuditEntry, action_label
 from .selectors import cache_overview
-from .sync import SyncAlreadyRunning, sync_start
+from .sync import SyncAlreadyRunning, sync_latest
+from .tasks import sync_start
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,6 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
     """The layout's sync slot; polled while a sync runs."""
     response = render(request, "components/sync_status.html")
     if request.GET.get("was_running"):
-        from .sync import sync_latest
-
         latest = sync_latest()
         if latest is not None and not latest.is_running:
             trigger_client_event(response, "syncFinished", {"status": latest.status})

@@ -5,12 +5,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 
 from destinations.models import Destination
-from invoca_admin.models import AuditEntry
+from destinations.selectors import PoolPage
+from invoca_admin.core.models import AuditEntry
 
 from .forms import SORT_FIELDS
 from .models import Advertiser, Campaign, RingPool
+from .sync import http_url
 
 
 def ring_pool_list(
@@ -189,3 +192,26 @@ def destination_for_tracking(*, remote_id: str) -> Destination | None:
     if rid is None:
         return None
     return Destination.objects.filter(remote_id=rid).first()
+
+
+def destination_ring_pool(*, destination: Destination) -> RingPool | None:
+    """The cached ring pool a tracked destination belongs to, if the cache has it."""
+    if not destination.ring_pool_id_from_network:
+        return None
+    pools = RingPool.objects.filter(id_from_network=destination.ring_pool_id_from_network)
+    if destination.campaign_id_from_network:
+        pools = pools.filter(campaign__id_from_network=destination.campaign_id_from_network)
+    return pools.select_related("campaign__advertiser").first()
+
+
+def destination_pool_page(destination: Destination) -> PoolPage | None:
+    """The destinations app's link to a pool: this app's page and Invoca's (registered in
+    RingpoolsConfig.ready)."""
+    pool = destination_ring_pool(destination=destination)
+    if pool is None:
+        return None
+    return PoolPage(
+        url=reverse("ringpools:detail", args=[pool.pk]),
+        name=pool.name,
+        invoca_url=http_url(pool.object_url),
+    )

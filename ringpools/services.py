@@ -15,7 +15,7 @@ from django.db import transaction
 
 from destinations.models import Destination, IgnoreRecord
 from destinations.sync import POOL_FIELDS, derive_status, destination_upsert, digits
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
     InvocaClient,
     InvocaError,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.core.htmx import HtmxHttpRequest, is_partial
 from invoca_admin.invoca import (
     InvocaError,
     InvocaServerError,

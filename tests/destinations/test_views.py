@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from destinations.models import Destination, IgnoreRecord, Status
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.models import AuditEntry
 from ringpools.models import Advertiser, Campaign, RingPool
 

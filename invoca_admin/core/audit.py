@@ -2,7 +2,8 @@
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
-from .invoca import InvocaError, InvocaServerError
+from invoca_admin.invoca import InvocaError, InvocaServerError
+
 from .models import AuditEntry
 
 
