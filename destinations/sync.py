@@ -21,7 +21,7 @@ from django.utils import timezone
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaClient
 
-from .models import Destination, IgnoreRecord, Status
+from .models import Destination, IgnoreRecord, destination_status
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +60,6 @@ def fingerprint(payload: dict, *, locally_ignored: bool) -> str:
     return hashlib.md5(blob.encode(), usedforsecurity=False).hexdigest()
 
 
-def derive_status(*, tracked: bool, ignored: bool) -> str:
-    """tracked > ignored > discovered: a ring pool is the strongest fact."""
-    if tracked:
-        return Status.TRACKED
-    if ignored:
-        return Status.IGNORED
-    return Status.DISCOVERED
-
-
 def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> dict:
     """The cache columns for one Invoca destination."""
     campaign = remote.advertiser_campaign
@@ -96,8 +87,8 @@ def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> d
         "preferred": pool.preferred if pool else None,
         "is_first_preference": pool.is_first_preference if pool else None,
         "use_custom_data": pool.use_custom_data if pool else None,
-        "status": derive_status(
-            tracked=pool is not None, ignored=bool(remote.ignored_at) or locally_ignored
+        "status": destination_status(
+            has_pool=pool is not None, ignored_at=remote.ignored_at, ignored_here=locally_ignored
         ),
         "payload": remote.raw,
         "fingerprint": fingerprint(remote.raw, locally_ignored=locally_ignored),

@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from destinations.models import Destination, IgnoreRecord
-from destinations.sync import POOL_FIELDS, derive_status, destination_upsert, digits
+from destinations.models import Destination, IgnoreRecord, destination_status
+from destinations.sync import POOL_FIELDS, destination_upsert, digits
 from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
     InvocaClient,
@@ -272,8 +272,8 @@ def _unlink_destinations(destinations: list[Destination]) -> int:
     for dest in destinations:
         for name in POOL_FIELDS:
             setattr(dest, name, None if Destination._meta.get_field(name).null else "")
-        dest.status = derive_status(
-            tracked=False, ignored=bool(dest.ignored_at) or dest.remote_id in ignored
+        dest.status = destination_status(
+            has_pool=False, ignored_at=dest.ignored_at, ignored_here=dest.remote_id in ignored
         )
         dest.payload = {**(dest.payload or {}), "dynamic_number_pool": dict(EMPTY_POOL_REF)}
         dest.fingerprint = ""  # the next sync rewrites the row whatever Invoca says
