@@ -181,8 +181,11 @@ def ring_pool_linked_destination_ids(*, ring_pool: RingPool) -> list[int]:
 
 
 def ring_pool_audit_history(*, ring_pool: RingPool, limit: int = 50) -> QuerySet[AuditEntry]:
+    """This pool's entries: an id_from_network is unique only within its campaign."""
     return AuditEntry.objects.filter(
-        target_type="ring_pool", target_id=ring_pool.id_from_network
+        target_type="ring_pool",
+        target_id=ring_pool.id_from_network,
+        target_scope=ring_pool.campaign.id_from_network,
     ).select_related("user")[:limit]
 
 

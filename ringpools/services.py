@@ -120,7 +120,9 @@ def _track_destination(client: InvocaClient, phone_number: str) -> Destination |
 
 
 @contextmanager
-def _audit_failure(*, user: User, action: str, target_id: str, target_label: str) -> Iterator[None]:
+def _audit_failure(
+    *, user: User, action: str, target_id: str, target_scope: str, target_label: str
+) -> Iterator[None]:
     """Audit a write that Invoca refused (or never answered), then let the error through."""
     try:
         yield
@@ -130,6 +132,7 @@ def _audit_failure(*, user: User, action: str, target_id: str, target_label: str
             action=f"ring_pool.{action}",
             target_type=TARGET_TYPE,
             target_id=target_id,
+            target_scope=target_scope,
             target_label=target_label,
             error=exc,
         )
@@ -153,6 +156,7 @@ def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) ->
         user=user,
         action="create",
         target_id=body["id_from_network"],
+        target_scope=campaign.id_from_network,
         target_label=body.get("name", ""),
     ):
         with get_client() as client:
@@ -170,6 +174,7 @@ def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) ->
         action="ring_pool.create",
         target_type=TARGET_TYPE,
         target_id=pool.id_from_network,
+        target_scope=campaign.id_from_network,
         target_label=pool.name,
         detail=detail + ".",
     )
@@ -181,7 +186,11 @@ def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -
     campaign = ring_pool.campaign
     body = ring_pool_body(data=data, creating=False)
     with _audit_failure(
-        user=user, action="update", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+        user=user,
+        action="update",
+        target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
+        target_label=ring_pool.name,
     ):
         with get_client() as client:
             remote = client.update_ring_pool(
@@ -204,6 +213,7 @@ def ring_pool_update(*, user: User, ring_pool: RingPool, data: dict[str, Any]) -
         action="ring_pool.update",
         target_type=TARGET_TYPE,
         target_id=pool.id_from_network,
+        target_scope=campaign.id_from_network,
         target_label=pool.name,
         detail=detail + ".",
     )
@@ -223,7 +233,11 @@ def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bo
     campaign = ring_pool.campaign
     already_gone = False
     with _audit_failure(
-        user=user, action="delete", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+        user=user,
+        action="delete",
+        target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
+        target_label=ring_pool.name,
     ):
         try:
             with get_client() as client:
@@ -256,6 +270,7 @@ def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bo
         action="ring_pool.delete",
         target_type=TARGET_TYPE,
         target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
         target_label=ring_pool.name,
         detail=detail + ".",
     )

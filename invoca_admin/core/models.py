@@ -110,6 +110,9 @@ class AuditEntry(models.Model):
     action = models.CharField(max_length=40, db_index=True)  # e.g. destination.ignore
     target_type = models.CharField(max_length=40)  # destination | ring_pool | sync
     target_id = models.CharField(max_length=64, db_index=True)
+    # What else names the target where its id alone does not: a ring pool's id_from_network
+    # is unique only within its campaign, so its entries carry the campaign's id here.
+    target_scope = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=255, blank=True)
     outcome = models.CharField(max_length=8, choices=Outcome, default=Outcome.OK)
     detail = models.TextField(blank=True)

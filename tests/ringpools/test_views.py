@@ -227,7 +227,11 @@ def local_pool(campaign):
     make_destination(501, "805-555-0501", campaign=campaign, pool=pool)
     make_destination(502, "805-555-0502", campaign=campaign, pool=pool)
     AuditEntry.objects.create(
-        action="ring_pool.create", target_type="ring_pool", target_id="1001", detail="Created."
+        action="ring_pool.create",
+        target_type="ring_pool",
+        target_id="1001",
+        target_scope="101",
+        detail="Created.",
     )
     return pool
 
