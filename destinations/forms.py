@@ -6,6 +6,7 @@ behaviour is the list component's (`invoca_admin.core.lists.ListForm`).
 """
 
 from django import forms
+from django.http import QueryDict
 
 from invoca_admin.core.lists import PER_PAGE_CHOICES, ListForm
 
@@ -47,6 +48,10 @@ class DestinationFilterForm(ListForm):
             if self.campaign_name is None:
                 raise forms.ValidationError("No cached destination is in this campaign.")
         return campaign
+
+    def state(self, *, page: int | None = None) -> QueryDict:
+        """The canonical query string of this view (see ListForm.canonical)."""
+        return self.canonical(page=page)
 
     @property
     def filters(self) -> DestinationFilters:

@@ -127,7 +127,7 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
         reason += f" in campaign “{campaign_name}”"
     if filters.query:
         reason += f" match “{filters.query}”"
-    base = form.state()
+    base = form.canonical()
     url = reverse("destinations:list")
     links = []
     if filters.query:

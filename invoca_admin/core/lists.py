@@ -89,11 +89,10 @@ class ListForm(forms.Form):
     def page_size(self) -> int:
         return self.value("per_page")
 
-    def state(self, *, page: int | None = None, **overrides: Any) -> QueryDict:
+    def canonical(self, *, page: int | None = None) -> QueryDict:
         """The canonical query string: only what differs from the defaults (so URLs stay
         short), in ``state_order``, with ``page`` as given."""
         values = {name: self.value(name) for name in self.state_order}
-        values.update(overrides)
         state = QueryDict(mutable=True)
         for name in self.state_order:
             if values[name] not in (None, "") and values[name] != self.defaults[name]:
@@ -159,7 +158,7 @@ def tabs(
 ) -> list[dict[str, Any]]:
     """Tabs over one field's choices ("" = all), each with its count and its link."""
     current = form.value(field)
-    base = form.state()
+    base = form.canonical()
     return [
         {
             "label": label,
@@ -188,8 +187,8 @@ def list_context(
     request: HtmxHttpRequest, form: ListForm, *, page: Page, elided: list[Any], list_id: str
 ) -> dict[str, Any]:
     """What the component's templates need, whichever list it is."""
-    state = form.state(page=page.number)
-    base = form.state()
+    state = form.canonical(page=page.number)
+    base = form.canonical()
     hidden = [(name, base[name]) for name in form.hidden_state if name in base]
     if not page.paginator.count and "per_page" in base:
         hidden.append(("per_page", base["per_page"]))  # no pager: no per-page select
