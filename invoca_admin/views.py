@@ -2,14 +2,21 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from .core.htmx import HtmxHttpRequest, is_partial
-from .core.models import AuditEntry, action_label
+from .core import lists
+from .core.audit import (
+    OUTCOME_TABS,
+    AuditFilterForm,
+    audit_actions,
+    audit_list,
+    audit_outcome_counts,
+)
+from .core.htmx import HtmxHttpRequest
+from .core.models import action_label
 from .invoca import InvocaError, get_client, is_configured
 from .selectors import cache_overview
 from .sync import SyncAlreadyRunning, sync_latest
@@ -67,25 +74,44 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def audit_log(request: HtmxHttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("user")
-    action = request.GET.get("action", "")
-    if action:
-        entries = entries.filter(action=action)
-    outcome = request.GET.get("outcome", "")
-    if outcome in AuditEntry.Outcome.values:
-        entries = entries.filter(outcome=outcome)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    form = AuditFilterForm(request.GET)
+    action, outcome = form.value("action"), form.value("outcome")
+    counts = audit_outcome_counts(action=action)
+    entries = audit_list(
+        action=action,
+        outcome=outcome,
+        sort_by=form.value("sort_by"),
+        sort_dir=form.value("sort_dir"),
+    )
+    page, elided = lists.paginate(entries, form, count=counts[outcome or "all"])
+    filtered = bool(action or outcome)
     context = {
-        "page": page,
+        **lists.list_context(request, form, page=page, elided=elided, list_id="audit"),
         "action": action,
         "outcome": outcome,
-        "actions": [
-            (value, action_label(value))
-            for value in AuditEntry.objects.order_by("action")
-            .values_list("action", flat=True)
-            .distinct()
-        ],
-        "outcomes": AuditEntry.Outcome.choices,
+        "actions": [(value, action_label(value)) for value in audit_actions()],
+        "tabs": lists.tabs(form, "outcome", OUTCOME_TABS, counts),
+        "tabs_label": "Outcome",
+        "columns": lists.sort_columns(form, AUDIT_COLUMNS),
+        "colspan": len(AUDIT_COLUMNS),
+        "empty": {
+            "reason": "No audit entries match these filters yet.",
+            "links": [(request.path, "Show every entry")],
+        }
+        if filtered
+        else {
+            "reason": "No audit entries yet.",
+            "hint": "Every ignore, delete and ring pool change will be listed here.",
+        },
     }
-    template = "audit.html#table" if is_partial(request) else "audit.html"
-    return render(request, template, context)
+    return lists.render_list(request, "audit.html", context)
+
+
+AUDIT_COLUMNS = (
+    lists.Column("at", "When"),
+    lists.Column("", "Who"),
+    lists.Column("action", "Action"),
+    lists.Column("target", "Target"),
+    lists.Column("outcome", "Outcome"),
+    lists.Column("", "Detail"),
+)
