@@ -34,16 +34,13 @@ def main() -> None:
     from django.db import transaction
 
     from destinations.models import Destination
-    from destinations.sync import derive_status, destination_fields, destinations_sync
+    from destinations.sync import destination_fields, destinations_sync
     from invoca_admin.invoca import get_client
 
     def baseline(client) -> None:
         with transaction.atomic():
             for remote in client.iter_destinations(page_size=100):
                 fields = destination_fields(remote, locally_ignored=False)
-                fields["status"] = derive_status(
-                    tracked=remote.dynamic_number_pool is not None, ignored=bool(remote.ignored_at)
-                )
                 Destination.objects.update_or_create(
                     remote_id=remote.id, defaults={**fields, "synced_at": _now()}
                 )

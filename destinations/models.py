@@ -10,12 +10,24 @@ class Status(models.TextChoices):
     IGNORED = "ignored", "Ignored"
 
 
+def destination_status(*, has_pool: bool, ignored_at: object, ignored_here: bool) -> Status:
+    """The one rule for a destination's status; every write of `Destination.status` uses it.
+
+    A ring pool is the strongest fact (tracked); then an ignore, either Invoca's own
+    (`ignored_at`) or the dashboard's (an IgnoreRecord); else discovered.
+    """
+    if has_pool:
+        return Status.TRACKED
+    if ignored_at or ignored_here:
+        return Status.IGNORED
+    return Status.DISCOVERED
+
+
 class Destination(models.Model):
     """One cached destination. Only the sync and the write services change these rows.
 
-    `status` is derived (tracked if it has a ring pool, else ignored if Invoca
-    reports `ignored_at` or the dashboard holds an IgnoreRecord, else discovered)
-    and stored so that the status filter is an indexed lookup.
+    `status` is derived by `destination_status` and stored, so that the status tabs,
+    their counts and the sort are indexed lookups.
     """
 
     remote_id = models.BigIntegerField(unique=True)
@@ -69,6 +81,10 @@ class Destination(models.Model):
 
     def __str__(self) -> str:
         return self.phone_number
+
+    @property
+    def is_discovered(self) -> bool:
+        return self.status == Status.DISCOVERED
 
     @property
     def is_tracked(self) -> bool:

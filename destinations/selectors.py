@@ -3,14 +3,13 @@
 Everything here reads the local database only; a GET never calls Invoca.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from invoca_admin.models import AuditEntry
-from ringpools.models import RingPool
+from invoca_admin.core.models import AuditEntry
 
 from .models import Destination, IgnoreRecord, Status
 from .sync import digits
@@ -162,14 +161,42 @@ def destination_get(*, remote_id: int) -> Destination | None:
     return row
 
 
-def destination_ring_pool(*, destination: Destination) -> RingPool | None:
-    """The cached ring pool a tracked destination belongs to, if the cache has it."""
+# --- the ring pool a destination names ----------------------------------------------------
+# A destination knows its pool from Invoca's own payload (`dynamic_number_pool`, kept in the
+# ring_pool_* columns). Ring pool pages belong to the ringpools app, which stands above this
+# one: it registers how to find a pool's page (see ringpools.apps), so this app never
+# imports it.
+
+
+@dataclass(frozen=True, slots=True)
+class PoolPage:
+    """Where a destination's ring pool is shown: its page here, and in Invoca's UI."""
+
+    url: str
+    name: str = ""
+    invoca_url: str = ""  # only ever an http(s) URL
+
+
+PoolPageFinder = Callable[[Destination], PoolPage | None]
+_pool_page_finders: list[PoolPageFinder] = []
+
+
+def destination_pool_page_finder(finder: PoolPageFinder) -> PoolPageFinder:
+    """Register `finder` (idempotent); the first finder that knows the pool wins."""
+    if finder not in _pool_page_finders:
+        _pool_page_finders.append(finder)
+    return finder
+
+
+def destination_pool_page(*, destination: Destination) -> PoolPage | None:
+    """The page of the ring pool a tracked destination names, if any app has one."""
     if not destination.ring_pool_id_from_network:
         return None
-    pools = RingPool.objects.filter(id_from_network=destination.ring_pool_id_from_network)
-    if destination.campaign_id_from_network:
-        pools = pools.filter(campaign__id_from_network=destination.campaign_id_from_network)
-    return pools.select_related("campaign__advertiser").first()
+    for finder in _pool_page_finders:
+        page = finder(destination)
+        if page is not None:
+            return page
+    return None
 
 
 def destination_audit_history(*, remote_id: int, limit: int = 50) -> list[AuditEntry]:

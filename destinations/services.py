@@ -11,7 +11,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
     InvocaAuthError,
     InvocaClient,
@@ -22,9 +22,8 @@ from invoca_admin.invoca import (
     get_client,
 )
 
-from .models import Destination, IgnoreRecord, Status
+from .models import Destination, IgnoreRecord, destination_status
 from .selectors import AUDIT_TARGET_TYPE
-from .sync import derive_status
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -62,18 +61,19 @@ def _audit(*, user: User, action: str, destination: Destination, **kwargs) -> No
 
 
 def _recompute_status(destination: Destination, *, locally_ignored: bool) -> None:
-    destination.status = derive_status(
-        tracked=destination.status == Status.TRACKED,
-        ignored=bool(destination.ignored_at) or locally_ignored,
+    destination.status = destination_status(
+        has_pool=destination.is_tracked,
+        ignored_at=destination.ignored_at,
+        ignored_here=locally_ignored,
     )
     destination.save(update_fields=["status"])
 
 
 def destination_ignore(*, destination: Destination, user: User) -> Outcome:
     """Ignore a discovered destination in the dashboard (Invoca's API has no ignore)."""
-    if destination.status == Status.TRACKED:
+    if destination.is_tracked:
         return Outcome.TRACKED
-    if destination.status == Status.IGNORED:
+    if destination.is_ignored:
         return Outcome.ALREADY
     with transaction.atomic():
         record, created = IgnoreRecord.objects.get_or_create(

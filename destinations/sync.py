@@ -18,11 +18,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from invoca_admin.columns import column_problems
+from invoca_admin.core.columns import column_problems
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaClient
 
-from .models import Destination, IgnoreRecord, Status
+from .models import Destination, IgnoreRecord, Status, destination_status
 
 logger = logging.getLogger(__name__)
 
@@ -39,26 +39,6 @@ POOL_FIELDS = (
     "is_first_preference",
     "use_custom_data",
 )
-UPDATE_FIELDS = [
-    "country_code",
-    "phone_number",
-    "phone_digits",
-    "primary_url",
-    "requested_destination_name",
-    "acknowledged_at",
-    "created_at",
-    "updated_at",
-    "ignored_at",
-    "notified_at",
-    "campaign_id_from_network",
-    "campaign_name",
-    "campaign_status",
-    *POOL_FIELDS,
-    "status",
-    "payload",
-    "fingerprint",
-    "synced_at",
-]
 
 
 #: At most this many skipped rows are described one by one in a run's summary.
@@ -94,15 +74,6 @@ def fingerprint(payload: dict, *, locally_ignored: bool) -> str:
     return hashlib.md5(blob.encode(), usedforsecurity=False).hexdigest()
 
 
-def derive_status(*, tracked: bool, ignored: bool) -> str:
-    """tracked > ignored > discovered: a ring pool is the strongest fact."""
-    if tracked:
-        return Status.TRACKED
-    if ignored:
-        return Status.IGNORED
-    return Status.DISCOVERED
-
-
 def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> dict:
     """The cache columns for one Invoca destination."""
     campaign = remote.advertiser_campaign
@@ -130,8 +101,8 @@ def destination_fields(remote: RemoteDestination, *, locally_ignored: bool) -> d
         "preferred": pool.preferred if pool else None,
         "is_first_preference": pool.is_first_preference if pool else None,
         "use_custom_data": pool.use_custom_data if pool else None,
-        "status": derive_status(
-            tracked=pool is not None, ignored=bool(remote.ignored_at) or locally_ignored
+        "status": destination_status(
+            has_pool=pool is not None, ignored_at=remote.ignored_at, ignored_here=locally_ignored
         ),
         "payload": remote.raw,
         "fingerprint": fingerprint(remote.raw, locally_ignored=locally_ignored),
@@ -216,27 +187,30 @@ def _upsert(rows: list[dict]) -> None:
     """
     opts = Destination._meta
     quote = connection.ops.quote_name
-    names = ["remote_id", *UPDATE_FIELDS]
-    fields = [opts.get_field(name) for name in names]
+    # Every column of the model but its own id: a field added to Destination is written
+    # too, and a row dict that lacks one fails loudly (KeyError) instead of storing NULL.
+    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    key = opts.get_field("remote_id")
     columns = ", ".join(quote(f.column) for f in fields)
-    updates = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields[1:])
+    updates = ", ".join(
+        f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if f is not key
+    )
     placeholders = ", ".join(["%s"] * len(fields))
     # Only the model's own table and column names are interpolated; values are parameters.
     sql = (
         f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({quote('remote_id')}) DO UPDATE SET {updates}"
+        f"ON CONFLICT ({quote(key.column)}) DO UPDATE SET {updates}"
     )
     adapt_time = connection.ops.adapt_datetimefield_value
-    payload_field = opts.get_field("payload")
 
-    def adapt(value):
+    def adapt(field, value):
         if value is None or isinstance(value, str | int | bool):
             return value
         if isinstance(value, datetime):
             return adapt_time(value)
-        return payload_field.get_db_prep_save(value, connection)
+        return field.get_db_prep_save(value, connection)  # e.g. the payload's JSON
 
-    params = [tuple(adapt(row[name]) for name in names) for row in rows]
+    params = [tuple(adapt(f, row[f.attname]) for f in fields) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

@@ -18,51 +18,39 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from invoca_admin.htmx import HtmxHttpRequest, is_partial
-from invoca_admin.http import parse_ids, safe_redirect_url
+from invoca_admin.core import lists
+from invoca_admin.core.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.core.http import parse_ids, safe_redirect_url
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaError
-from ringpools.sync import http_url
 
 from . import services
-from .forms import DEFAULT_PER_PAGE, PER_PAGE_CHOICES, DestinationFilterForm
+from .forms import DestinationFilterForm
 from .models import Destination, Status
 from .selectors import (
     destination_audit_history,
     destination_campaign_choices,
     destination_get,
     destination_list,
-    destination_ring_pool,
+    destination_pool_page,
     destination_status_counts,
     destinations_with_ignores,
 )
 
 TEMPLATE = "destinations/list.html"
-COLUMNS = (  # (sort key, label, hidden at narrow widths)
-    ("phone_number", "Phone number", False),
-    ("campaign", "Campaign", True),  # at narrow widths shown under the number
-    ("ring_pool", "Ring pool", True),
-    ("status", "Status", False),
-    ("created", "Created", True),
-    ("updated", "Updated", True),
+LIST_ID = "destination"
+COLUMNS = (  # at narrow widths the campaign is shown under the number
+    lists.Column("phone_number", "Phone number"),
+    lists.Column("campaign", "Campaign", "hide-narrow"),
+    lists.Column("ring_pool", "Ring pool", "hide-narrow"),
+    lists.Column("status", "Status"),
+    lists.Column("created", "Created", "hide-narrow"),
+    lists.Column("updated", "Updated", "hide-narrow"),
 )
 STATUS_TABS = (("", "All"), *Status.choices)
 
 
 # --- context ------------------------------------------------------------------------------
-
-
-def _tabs(form: DestinationFilterForm, counts: dict[str, int]) -> list[dict]:
-    current = form.filters.status
-    return [
-        {
-            "key": key or None,  # None drops `status` from the tab's query string
-            "label": label,
-            "count": counts[key or "all"],
-            "current": key == current,
-        }
-        for key, label in STATUS_TABS
-    ]
 
 
 def _permissions(request: HtmxHttpRequest) -> dict:
@@ -78,49 +66,97 @@ def _permissions(request: HtmxHttpRequest) -> dict:
         "can_act": can_act,
         "track_url": track_url,
         "colspan": len(COLUMNS) + int(can_change or can_delete) + int(can_act),
-        "list_url": reverse("destinations:list"),
     }
 
 
-def _columns(form: DestinationFilterForm) -> list[dict]:
-    filters = form.filters
-    columns = []
-    for key, label, narrow_hidden in COLUMNS:
-        active = filters.sort_by == key
-        columns.append(
+def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
+    """The bulk bar: its actions for this user, and the filter "all matching" stands for."""
+    actions = []
+    if permissions["can_change"]:
+        actions += [
             {
-                "key": key,
-                "label": label,
-                "active": active,
-                "dir": filters.sort_dir if active else "",
-                "next_dir": "desc" if active and filters.sort_dir == "asc" else "asc",
-                "hide_narrow": narrow_hidden,
+                "value": "ignore",
+                "verb": "Ignore",
+                "label": "Ignore",
+                "ask": "Ignore {what}?",
+                "confirm": "Ignore the selected destinations?",
+            },
+            {
+                "value": "unignore",
+                "verb": "Un-ignore",
+                "label": "Un-ignore",
+                "ask": "Un-ignore {what}?",
+                "confirm": "Un-ignore the selected destinations?",
+            },
+        ]
+    if permissions["can_delete"]:
+        actions.append(
+            {
+                "value": "delete",
+                "verb": "Delete",
+                "label": "Delete…",
+                "css": "btn-danger",
+                "ask": "Delete {what} from Invoca? This cannot be undone.",
+                "confirm": "Delete the selected destinations from Invoca? This cannot be undone.",
             }
         )
-    return columns
+    filters = form.filters
+    return {
+        "url": reverse("destinations:bulk"),
+        "noun": "destination",
+        "nouns": "destinations",
+        "actions": actions,
+        "filters": [
+            ("status", filters.status),
+            ("query", filters.query),
+            ("campaign", filters.campaign),
+        ],
+    }
+
+
+def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
+    filters = form.filters
+    if counts["all"] == 0 and not filters.query and not filters.campaign:
+        return {
+            "reason": "No destinations in the cache yet.",
+            "hint": "They appear after the next sync from Invoca.",
+        }
+    campaign_name = getattr(form, "campaign_name", None) if filters.campaign else None
+    reason = f"No {filters.status + ' ' if filters.status else ''}destinations"
+    if campaign_name:
+        reason += f" in campaign “{campaign_name}”"
+    if filters.query:
+        reason += f" match “{filters.query}”"
+    base = form.canonical()
+    url = reverse("destinations:list")
+    links = []
+    if filters.query:
+        links.append((url + lists.query_string(base, query=None), "Clear the search"))
+    if filters.status and counts["all"]:
+        links.append(
+            (url + lists.query_string(base, status=None), f"Show every status ({counts['all']:,})")
+        )
+    if filters.campaign:
+        links.append((url + lists.query_string(base, campaign=None), "Every campaign"))
+    return {"reason": reason + ".", "links": links}
 
 
 def _state_context(
-    request: HtmxHttpRequest,
-    form: DestinationFilterForm,
-    counts: dict[str, int],
-    *,
-    page_number: int | None,
+    request: HtmxHttpRequest, form: DestinationFilterForm, counts: dict[str, int], page
 ) -> dict:
     """What every list fragment needs: permissions, tabs, columns and the list state."""
     filters = form.filters
-    state = form.state(page=page_number)
+    permissions = _permissions(request)
     return {
-        **_permissions(request),
-        "form": form,
+        **lists.list_context(request, form, page=page, elided=[], list_id=LIST_ID),
+        **permissions,
         "filters": filters,
         "counts": counts,
-        "tabs": _tabs(form, counts),
-        "columns": _columns(form),
+        "tabs": lists.tabs(form, "status", STATUS_TABS, counts),
+        "columns": lists.sort_columns(form, COLUMNS),
         "matching": counts[filters.status or "all"],
-        "per_page": form.page_size,
-        "state": state,
-        "state_qs": f"?{state.urlencode()}" if state else "",
+        "bulk": _bulk(form, permissions),
+        "list_url": reverse("destinations:list"),
     }
 
 
@@ -130,19 +166,14 @@ def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict
     counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
     # The aggregate above already counted the current tab: no second COUNT(*).
     count = counts[filters.status or "all"]
-    paginator = Paginator(destination_list(filters=filters, match_count=count), form.page_size)
-    paginator.count = count
-    page = paginator.get_page(form.page_number)
+    page, elided = lists.paginate(
+        destination_list(filters=filters, match_count=count), form, count=count
+    )
     page.object_list = destinations_with_ignores(page.object_list)
     return {
-        **_state_context(request, form, counts, page_number=page.number),
-        "campaign_name": getattr(form, "campaign_name", None) if filters.campaign else None,
-        "page": page,
-        "elided_pages": list(
-            paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ),
-        "per_page_choices": PER_PAGE_CHOICES,
-        "default_per_page": DEFAULT_PER_PAGE,
+        **_state_context(request, form, counts, page),
+        "elided_pages": elided,
+        "empty": _empty(form, counts),
     }
 
 
@@ -173,7 +204,9 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
     form = DestinationFilterForm(request.GET)
     filters = form.filters
     counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
-    context = _state_context(request, form, counts, page_number=form.page_number)
+    page = Paginator([], form.page_size).get_page(None)
+    page.number = form.page_number or 1
+    context = _state_context(request, form, counts, page)
     context["d"] = destination
     return render(request, f"{TEMPLATE}#row_response", context)
 
@@ -185,21 +218,18 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
 def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = DestinationFilterForm(request.GET)
     context = _list_context(request, form)
-    if is_partial(request):
-        return render(request, f"{TEMPLATE}#table", context)
-    context["campaign_choices"] = destination_campaign_choices()
-    return render(request, TEMPLATE, context)
+    if not is_partial(request):
+        context["campaign_choices"] = destination_campaign_choices()
+    return lists.render_list(request, TEMPLATE, context)
 
 
 @require_GET
 def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
     destination = _get_destination(remote_id)
-    ring_pool = destination_ring_pool(destination=destination)
     context = {
         **_permissions(request),
         "d": destination,
-        "ring_pool": ring_pool,
-        "pool_object_url": http_url(ring_pool.object_url) if ring_pool else "",
+        "pool_page": destination_pool_page(destination=destination),
         "history": destination_audit_history(remote_id=remote_id),
         "extra_fields": _extra_payload_fields(destination),
         "payload_json": _pretty_json(destination.payload),

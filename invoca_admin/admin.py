@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry, SyncRun
+from .core.models import AuditEntry, SyncRun
 
 
 @admin.register(SyncRun)

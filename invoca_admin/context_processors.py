@@ -3,8 +3,9 @@ from functools import cached_property
 from django.conf import settings
 from django.http import HttpRequest
 
+from .core.models import SyncRun
 from .invoca import is_configured
-from .models import SyncRun
+from .sync import sync_is_stale, sync_last_finished, sync_latest
 
 
 class SyncState:
@@ -19,20 +20,14 @@ class SyncState:
 
     @cached_property
     def latest(self) -> SyncRun | None:
-        from .sync import sync_latest
-
         return sync_latest()  # read only: syncs are started by the scheduler, never a page
 
     @cached_property
     def last_ok(self) -> SyncRun | None:
-        from .sync import sync_last_finished
-
         return sync_last_finished()
 
     @cached_property
     def stale(self) -> bool:
-        from .sync import sync_is_stale
-
         return sync_is_stale()
 
     @property

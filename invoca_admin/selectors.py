@@ -6,26 +6,23 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from destinations.models import Destination, Status
+from destinations.models import Destination
+from destinations.selectors import destination_status_counts
 from ringpools.models import Advertiser, Campaign, RingPool
 
-from .models import AuditEntry, SyncRun
+from .core.models import AuditEntry, SyncRun
 
 logger = logging.getLogger(__name__)
 
 
 def cache_overview() -> dict:
     """What the local cache holds, in four queries."""
-    destinations = Destination.objects.aggregate(
-        total=Count("pk"),
-        **{status: Count("pk", filter=Q(status=status)) for status in Status.values},
-    )
     return {
-        "destinations": destinations,
+        "destinations": destination_status_counts(),
         "advertisers": Advertiser.objects.count(),
         "campaigns": Campaign.objects.count(),
         "ring_pools": RingPool.objects.count(),

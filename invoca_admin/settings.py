@@ -61,19 +61,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "invoca_admin.middleware.RejectNulMiddleware",
+    "invoca_admin.core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "invoca_admin.middleware.PrivateCacheMiddleware",
+    "invoca_admin.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "invoca_admin.error_pages.NotAllowedPageMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "invoca_admin.middleware.HtmxMessagesMiddleware",
+    "invoca_admin.core.middleware.HtmxMessagesMiddleware",
     # Last, so that it sees the login view's failed attempts and answers with the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]

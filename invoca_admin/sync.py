@@ -1,5 +1,7 @@
 """Running a sync: the database-held claim, progress, and the outcome.
 
+This module does the work; `tasks` hands it to the background worker.
+
 Two syncs never run at once: the claim is a SyncRun row in RUNNING state, and a
 partial unique constraint admits only one. A worker that dies leaves a claim
 whose heartbeat stops; after INVOCA_SYNC_STALE_SECONDS it is marked failed and
@@ -21,8 +23,12 @@ from django.utils import timezone
 from destinations.sync import apply_destinations, destinations_fetch
 from ringpools.sync import ringpools_apply, ringpools_fetch
 
-from .invoca import InvocaClient, InvocaError, get_client, is_configured
-from .models import SyncRun
+from .core.models import SyncRun
+from .invoca import (
+    InvocaClient,
+    InvocaError,
+    get_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,15 +76,6 @@ def sync_claim(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun
         if running is None:  # it finished between our insert and this read
             return sync_claim(trigger=trigger, user=user)
         raise SyncAlreadyRunning(running) from None
-
-
-def sync_start(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun:
-    """Claim the slot and hand the work to the background worker."""
-    from .tasks import run_sync
-
-    run = sync_claim(trigger=trigger, user=user)
-    run_sync.enqueue(run.pk)
-    return run
 
 
 def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun:
@@ -148,22 +145,3 @@ def sync_is_stale() -> bool:
     if last is None or last.finished_at is None:
         return True
     return timezone.now() - last.finished_at > timedelta(seconds=settings.INVOCA_CACHE_TTL)
-
-
-def sync_start_if_stale(*, user: AbstractBaseUser | None = None) -> SyncRun | None:
-    """Start an automatic sync when the cache is older than INVOCA_CACHE_TTL (the
-    scheduler calls this; page views never do).
-
-    Only one attempt per TTL: if the latest run (whatever its outcome) started
-    within the TTL, nothing is started, so a failing Invoca is not hammered.
-    """
-    if not settings.INVOCA_AUTO_SYNC or not is_configured() or not sync_is_stale():
-        return None
-    latest = sync_latest()
-    ttl = timedelta(seconds=settings.INVOCA_CACHE_TTL)
-    if latest is not None and timezone.now() - latest.started_at < min(ttl, timedelta(minutes=5)):
-        return None
-    try:
-        return sync_start(trigger="auto", user=user)
-    except SyncAlreadyRunning:
-        return None

@@ -3,7 +3,6 @@ import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,12 +10,21 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
-from .htmx import HtmxHttpRequest, is_partial
-from .http import safe_redirect_url
+from .core import lists
+from .core.audit import (
+    OUTCOME_TABS,
+    AuditFilterForm,
+    audit_actions,
+    audit_list,
+    audit_outcome_counts,
+)
+from .core.htmx import HtmxHttpRequest
+from .core.http import safe_redirect_url
+from .core.models import action_label
 from .invoca import InvocaError, get_client, is_configured
-from .models import AuditEntry, action_label
 from .selectors import cache_overview, destinations_discovered_per_week, health_report
-from .sync import SyncAlreadyRunning, expire_stale_claims, sync_last_finished, sync_start
+from .sync import SyncAlreadyRunning, expire_stale_claims, sync_last_finished, sync_latest
+from .tasks import sync_start
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +89,6 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
     expire_stale_claims()  # a run whose worker died is shown as failed, never polled forever
     response = render(request, "components/sync_status.html")
     if request.GET.get("was_running"):
-        from .sync import sync_latest
-
         latest = sync_latest()
         if latest is not None and not latest.is_running:
             trigger_client_event(response, "syncFinished", {"status": latest.status})
@@ -91,28 +97,37 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def audit_log(request: HtmxHttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.select_related("user")
-    action = request.GET.get("action", "")
-    if action:
-        entries = entries.filter(action=action)
-    outcome = request.GET.get("outcome", "")
-    if outcome in AuditEntry.Outcome.values:
-        entries = entries.filter(outcome=outcome)
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    form = AuditFilterForm(request.GET)
+    action, outcome = form.value("action"), form.value("outcome")
+    counts = audit_outcome_counts(action=action)
+    entries = audit_list(
+        action=action,
+        outcome=outcome,
+        sort_by=form.value("sort_by"),
+        sort_dir=form.value("sort_dir"),
+    )
+    page, elided = lists.paginate(entries, form, count=counts[outcome or "all"])
+    filtered = bool(action or outcome)
     context = {
-        "page": page,
+        **lists.list_context(request, form, page=page, elided=elided, list_id="audit"),
         "action": action,
         "outcome": outcome,
-        "actions": [
-            (value, action_label(value))
-            for value in AuditEntry.objects.order_by("action")
-            .values_list("action", flat=True)
-            .distinct()
-        ],
-        "outcomes": AuditEntry.Outcome.choices,
+        "actions": [(value, action_label(value)) for value in audit_actions()],
+        "tabs": lists.tabs(form, "outcome", OUTCOME_TABS, counts),
+        "tabs_label": "Outcome",
+        "columns": lists.sort_columns(form, AUDIT_COLUMNS),
+        "colspan": len(AUDIT_COLUMNS),
+        "empty": {
+            "reason": "No audit entries match these filters yet.",
+            "links": [(request.path, "Show every entry")],
+        }
+        if filtered
+        else {
+            "reason": "No audit entries yet.",
+            "hint": "Every ignore, delete and ring pool change will be listed here.",
+        },
     }
-    template = "audit.html#table" if is_partial(request) else "audit.html"
-    return render(request, template, context)
+    return lists.render_list(request, "audit.html", context)
 
 
 def locked_out(request: HtmxHttpRequest, original_response=None, credentials=None) -> HttpResponse:
@@ -128,3 +143,13 @@ def locked_out(request: HtmxHttpRequest, original_response=None, credentials=Non
         "cooloff_minutes": math.ceil(cool_off.total_seconds() / 60) if cool_off else 0,
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+AUDIT_COLUMNS = (
+    lists.Column("at", "When"),
+    lists.Column("", "Who"),
+    lists.Column("action", "Action"),
+    lists.Column("target", "Target"),
+    lists.Column("outcome", "Outcome"),
+    lists.Column("", "Detail"),
+)

@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from invoca_admin.core.lists import ListForm
 from invoca_admin.invoca import InvocaValidationError
 
 from .models import Advertiser, Campaign, RingPool
@@ -125,33 +126,26 @@ SORT_FIELDS = {
     "lifetime_seconds": ("lifetime_seconds", "Lifetime"),
     "preferred": ("preferred", "Preferred"),
 }
-PER_PAGE_CHOICES = (25, 50, 100)
-LIST_DEFAULTS = {"sort_by": "name", "sort_dir": "asc", "per_page": PER_PAGE_CHOICES[0]}
+LIST_DEFAULTS = {"sort_by": "name", "sort_dir": "asc", "per_page": 25}
 
 
-class RingPoolFilterForm(forms.Form):
+class RingPoolFilterForm(ListForm):
     """The list's query string. Each bad value falls back to its default on its own."""
+
+    sort_keys = tuple(SORT_FIELDS)
+    default_sort_by = LIST_DEFAULTS["sort_by"]
+    default_per_page = LIST_DEFAULTS["per_page"]
+    state_order = ("advertiser", "campaign", "query", "sort_by", "sort_dir", "per_page")
 
     advertiser = forms.CharField(required=False, max_length=64)
     campaign = forms.CharField(required=False, max_length=64)
     query = forms.CharField(required=False, max_length=200, strip=True)
-    sort_by = forms.ChoiceField(required=False, choices=[(k, k) for k in SORT_FIELDS])
-    sort_dir = forms.ChoiceField(required=False, choices=[("asc", "asc"), ("desc", "desc")])
-    per_page = forms.TypedChoiceField(
-        required=False, coerce=int, choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES]
-    )
-    page = forms.CharField(required=False, max_length=12)
 
     def state(self) -> dict[str, Any]:
         """The valid values, with defaults in place of missing or bad ones."""
-        self.is_valid()
-        data = {name: self.cleaned_data.get(name) for name in self.fields}
-        for name, default in LIST_DEFAULTS.items():
-            if not data.get(name):
-                data[name] = default
-        for name in ("advertiser", "campaign", "query", "page"):
-            data[name] = data.get(name) or ""
-        return data
+        values = {name: self.value(name) for name in self.fields}
+        values["page"] = str(values["page"] or "")
+        return values
 
 
 # --- the ring pool forms ------------------------------------------------------------------------

@@ -5,14 +5,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
+from django.urls import reverse
 
 from destinations.models import Destination
+from destinations.selectors import PoolPage
+from invoca_admin.core.models import AuditEntry
 from invoca_admin.invoca import LinkedDestination as RemoteLink
 from invoca_admin.invoca import national_digits
-from invoca_admin.models import AuditEntry
 
 from .forms import SORT_FIELDS
 from .models import Advertiser, Campaign, RingPool
+from .sync import http_url
 
 
 def ring_pool_list(
@@ -205,8 +208,11 @@ def ring_pool_linked_destination_ids(*, ring_pool: RingPool) -> list[int]:
 
 
 def ring_pool_audit_history(*, ring_pool: RingPool, limit: int = 50) -> QuerySet[AuditEntry]:
+    """This pool's entries: an id_from_network is unique only within its campaign."""
     return AuditEntry.objects.filter(
-        target_type="ring_pool", target_id=ring_pool.id_from_network
+        target_type="ring_pool",
+        target_id=ring_pool.id_from_network,
+        target_scope=ring_pool.campaign.id_from_network,
     ).select_related("user")[:limit]
 
 
@@ -216,3 +222,26 @@ def destination_for_tracking(*, remote_id: str) -> Destination | None:
     if rid is None:
         return None
     return Destination.objects.filter(remote_id=rid).first()
+
+
+def destination_ring_pool(*, destination: Destination) -> RingPool | None:
+    """The cached ring pool a tracked destination belongs to, if the cache has it."""
+    if not destination.ring_pool_id_from_network:
+        return None
+    pools = RingPool.objects.filter(id_from_network=destination.ring_pool_id_from_network)
+    if destination.campaign_id_from_network:
+        pools = pools.filter(campaign__id_from_network=destination.campaign_id_from_network)
+    return pools.select_related("campaign__advertiser").first()
+
+
+def destination_pool_page(destination: Destination) -> PoolPage | None:
+    """The destinations app's link to a pool: this app's page and Invoca's (registered in
+    RingpoolsConfig.ready)."""
+    pool = destination_ring_pool(destination=destination)
+    if pool is None:
+        return None
+    return PoolPage(
+        url=reverse("ringpools:detail", args=[pool.pk]),
+        name=pool.name,
+        invoca_url=http_url(pool.object_url),
+    )

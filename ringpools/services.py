@@ -13,9 +13,9 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from destinations.models import Destination, IgnoreRecord
-from destinations.sync import POOL_FIELDS, derive_status, destination_upsert, digits
-from invoca_admin.audit import audit_record
+from destinations.models import Destination, IgnoreRecord, destination_status
+from destinations.sync import POOL_FIELDS, destination_upsert, digits
+from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
     InvocaClient,
     InvocaError,
@@ -157,7 +157,9 @@ def _track_destination(client: InvocaClient, phone_number: str) -> Destination |
 
 
 @contextmanager
-def _audit_failure(*, user: User, action: str, target_id: str, target_label: str) -> Iterator[None]:
+def _audit_failure(
+    *, user: User, action: str, target_id: str, target_scope: str, target_label: str
+) -> Iterator[None]:
     """Audit a write that Invoca refused (or never answered), then let the error through."""
     try:
         yield
@@ -167,6 +169,7 @@ def _audit_failure(*, user: User, action: str, target_id: str, target_label: str
             action=f"ring_pool.{action}",
             target_type=TARGET_TYPE,
             target_id=target_id,
+            target_scope=target_scope,
             target_label=target_label,
             error=exc,
         )
@@ -200,6 +203,7 @@ def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) ->
         user=user,
         action="create",
         target_id=body.get("id_from_network", ""),
+        target_scope=campaign.id_from_network,
         target_label=body.get("name", ""),
     ):
         with get_client() as client:
@@ -219,6 +223,7 @@ def ring_pool_create(*, user: User, campaign: Campaign, data: dict[str, Any]) ->
         action="ring_pool.create",
         target_type=TARGET_TYPE,
         target_id=pool.id_from_network if pool else body.get("id_from_network", ""),
+        target_scope=campaign.id_from_network,
         target_label=pool.name if pool else body.get("name", ""),
         detail=detail + ".",
     )
@@ -237,7 +242,11 @@ def ring_pool_update(
     if not body:
         return ring_pool
     with _audit_failure(
-        user=user, action="update", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+        user=user,
+        action="update",
+        target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
+        target_label=ring_pool.name,
     ):
         with get_client() as client:
             remote = client.update_ring_pool(
@@ -256,6 +265,7 @@ def ring_pool_update(
         action="ring_pool.update",
         target_type=TARGET_TYPE,
         target_id=pool.id_from_network,
+        target_scope=campaign.id_from_network,
         target_label=pool.name,
         detail=detail + ".",
     )
@@ -275,7 +285,11 @@ def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bo
     campaign = ring_pool.campaign
     already_gone = False
     with _audit_failure(
-        user=user, action="delete", target_id=ring_pool.id_from_network, target_label=ring_pool.name
+        user=user,
+        action="delete",
+        target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
+        target_label=ring_pool.name,
     ):
         try:
             with get_client() as client:
@@ -308,6 +322,7 @@ def ring_pool_delete(*, user: User, ring_pool: RingPool, delete_destinations: bo
         action="ring_pool.delete",
         target_type=TARGET_TYPE,
         target_id=ring_pool.id_from_network,
+        target_scope=campaign.id_from_network,
         target_label=ring_pool.name,
         detail=detail + ".",
     )
@@ -324,8 +339,8 @@ def _unlink_destinations(destinations: list[Destination]) -> int:
     for dest in destinations:
         for name in POOL_FIELDS:
             setattr(dest, name, None if Destination._meta.get_field(name).null else "")
-        dest.status = derive_status(
-            tracked=False, ignored=bool(dest.ignored_at) or dest.remote_id in ignored
+        dest.status = destination_status(
+            has_pool=False, ignored_at=dest.ignored_at, ignored_here=dest.remote_id in ignored
         )
         dest.payload = {**(dest.payload or {}), "dynamic_number_pool": dict(EMPTY_POOL_REF)}
         dest.fingerprint = ""  # the next sync rewrites the row whatever Invoca says

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from invoca_admin.columns import column_problems
+from invoca_admin.core.columns import column_problems
 from invoca_admin.invoca import Campaign as RemoteCampaign
 from invoca_admin.invoca import InvocaClient, InvocaError, InvocaNotFound
 from invoca_admin.invoca import RingPool as RemoteRingPool

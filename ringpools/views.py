@@ -5,25 +5,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect, push_url
+from django_htmx.http import HttpResponseClientRedirect
 
-from invoca_admin.htmx import HtmxHttpRequest, is_partial
+from invoca_admin.core import lists
+from invoca_admin.core.htmx import HtmxHttpRequest, is_partial
 from invoca_admin.invoca import (
     InvocaError,
     InvocaServerError,
     InvocaUnavailable,
     InvocaValidationError,
+    is_configured,
 )
 from invoca_admin.invoca import RingPool as RemoteRingPool
 
 from .forms import (
-    LIST_DEFAULTS,
-    PER_PAGE_CHOICES,
     SORT_FIELDS,
     RingPoolCreateForm,
     RingPoolEditForm,
@@ -46,9 +45,20 @@ from .services import ring_pool_create, ring_pool_delete, ring_pool_update
 
 logger = logging.getLogger(__name__)
 
+TEMPLATE = "ringpools/list.html"
 NUMERIC_COLUMNS = {"max_pool_size", "lifetime_seconds"}
-HIDE_NARROW = dict.fromkeys(
-    ("campaign", "pool_type", "lifetime_seconds", "preferred"), "hide-narrow"
+HIDE_NARROW = {"campaign", "pool_type", "lifetime_seconds", "preferred"}
+COLUMNS = tuple(
+    lists.Column(
+        key,
+        label,
+        " ".join(
+            css
+            for css, on in (("num", key in NUMERIC_COLUMNS), ("hide-narrow", key in HIDE_NARROW))
+            if on
+        ),
+    )
+    for key, (_field, label) in SORT_FIELDS.items()
 )
 
 
@@ -57,13 +67,15 @@ HIDE_NARROW = dict.fromkeys(
 
 @require_GET
 def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
-    state = RingPoolFilterForm(request.GET).state()
+    form = RingPoolFilterForm(request.GET)
+    state = form.state()
     advertiser = advertiser_get(id_from_network=state["advertiser"])
     campaign = campaign_get(id_from_network=state["campaign"])
     if campaign is not None and advertiser is not None and campaign.advertiser_id != advertiser.pk:
         campaign = None  # a campaign of another advertiser: the advertiser was just changed
-    state["advertiser"] = advertiser.id_from_network if advertiser else ""
-    state["campaign"] = campaign.id_from_network if campaign else ""
+    # The canonical state names only the advertiser and campaign that exist.
+    form.cleaned_data["advertiser"] = advertiser.id_from_network if advertiser else ""
+    form.cleaned_data["campaign"] = campaign.id_from_network if campaign else ""
 
     pools = ring_pool_list(
         advertiser=advertiser,
@@ -72,67 +84,38 @@ def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
         sort_by=state["sort_by"],
         sort_dir=state["sort_dir"],
     )
-    page = Paginator(pools, state["per_page"]).get_page(state["page"])
+    page, elided = lists.paginate(pools, form)
     counts = ring_pool_linked_counts(pools=page.object_list)
-    base = _list_query(state)
-    canonical = base.copy()
-    if page.number > 1:
-        canonical["page"] = str(page.number)
-    canonical_url = request.path + (f"?{canonical.urlencode()}" if canonical else "")
+    filtered = bool(advertiser or campaign or state["query"])
     context = {
-        "page": page,
+        **lists.list_context(request, form, page=page, elided=elided, list_id="ringpool"),
+        "filters": form.state(),
         "rows": [(pool, counts.get(pool.pk, 0)) for pool in page.object_list],
-        "state": state,
-        "base_query": base,
-        "list_url": canonical_url,
-        "list_path": request.path,
-        "columns": _columns(state),
+        "columns": lists.sort_columns(form, COLUMNS),
         "advertisers": advertiser_choices(),
         "campaigns": campaign_choices(advertiser=advertiser),
-        "per_page_choices": PER_PAGE_CHOICES,
-        "filtered": bool(advertiser or campaign or state["query"]),
-        "total_cached": RingPool.objects.count() if not page.paginator.count else None,
+        "filtered": filtered,
+        "colspan": len(COLUMNS) + 2,
+        "empty": _empty(filtered, request.path),
     }
-    if is_partial(request):
-        context["oob"] = True
-        response = render(request, "ringpools/list.html#table", context)
-        if canonical_url != request.get_full_path():
-            push_url(response, canonical_url)
-        return response
-    return render(request, "ringpools/list.html", context)
+    return lists.render_list(request, TEMPLATE, context)
 
 
-def _list_query(state: dict[str, Any]) -> QueryDict:
-    """The list's state as a query string, leaving out defaults (and the page)."""
-    query = QueryDict(mutable=True)
-    for name in ("advertiser", "campaign", "query"):
-        if state[name]:
-            query[name] = state[name]
-    for name in ("sort_by", "sort_dir", "per_page"):
-        if state[name] != LIST_DEFAULTS[name]:
-            query[name] = str(state[name])
-    return query
-
-
-def _columns(state: dict[str, Any]) -> list[dict[str, Any]]:
-    columns = []
-    for key, (_field, label) in SORT_FIELDS.items():
-        current = state["sort_by"] == key
-        direction = state["sort_dir"] if current else ""
-        columns.append(
-            {
-                "key": key,
-                "label": label,
-                "current": current,
-                "arrow": {"asc": "▲", "desc": "▼"}.get(direction, ""),
-                "aria_sort": {"asc": "ascending", "desc": "descending"}.get(direction, "none"),
-                "next_dir": "desc" if direction == "asc" else "asc",
-                "css": " ".join(
-                    filter(None, ["num" if key in NUMERIC_COLUMNS else "", HIDE_NARROW.get(key)])
-                ),
-            }
-        )
-    return columns
+def _empty(filtered: bool, list_url: str) -> dict[str, Any]:
+    if filtered:
+        return {
+            "reason": "No ring pools match these filters.",
+            "links": [(list_url, "Show all ring pools")],
+        }
+    if is_configured():
+        return {
+            "reason": "No ring pools in the cache yet.",
+            "hint": "They appear here after the next sync.",
+        }
+    return {
+        "reason": "No ring pools in the cache.",
+        "hint": "Configure Invoca (see the banner above) and sync to load them.",
+    }
 
 
 # --- detail -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from tests.destinations.conftest import make_destination
 from tests.ringpools.conftest import make_advertiser, make_campaign, make_pool
 

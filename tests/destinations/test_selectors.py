@@ -11,12 +11,12 @@ from destinations.selectors import (
     destination_campaign_choices,
     destination_campaign_name,
     destination_list,
-    destination_ring_pool,
     destination_status_counts,
     destinations_with_ignores,
 )
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from ringpools.models import Advertiser, Campaign, RingPool
+from ringpools.selectors import destination_ring_pool
 
 from .conftest import ignore_locally, make_destination
 

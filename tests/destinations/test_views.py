@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from destinations.models import Destination, IgnoreRecord, Status
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.models import AuditEntry
 from ringpools.models import Advertiser, Campaign, RingPool
+from tests.html import parse, text
 
 from .conftest import DELETE_URL, ignore_locally, make_destination
 
@@ -33,20 +34,28 @@ def html(response) -> str:
 
 
 def row_ids(response) -> list[int]:
-    return [int(n) for n in re.findall(r'<tr id="destination-(\d+)"', html(response))]
+    rows = parse(response).select('tr[id^="destination-"]')
+    return [int(row["id"].removeprefix("destination-")) for row in rows]
+
+
+def row(response, destination):
+    """One row of the table, parsed."""
+    return parse(response).select_one(f"tr#destination-{destination.remote_id}")
 
 
 def tab_count(response, label: str) -> int:
-    match = re.search(rf">{label}<span class=\"count\">([\d,]+)</span>", html(response))
-    return int(match.group(1).replace(",", ""))
+    for tab in parse(response).select("nav.tabs a"):
+        count = tab.select_one(".count")
+        if tab.contents[0].strip() == label:
+            return int(count.get_text().replace(",", ""))
+    raise AssertionError(f"no tab {label!r}")
 
 
 def message_text(response) -> str:
     """The messages an htmx answer carries out of band (swapped into the layout's #messages)."""
-    match = re.search(
-        r'<div id="messages"[^>]*hx-swap-oob="true"[^>]*>(.*?)</div>\s*$', html(response), re.S
-    )
-    return re.sub(r"\s+", " ", match.group(1)) if match else ""
+    messages = parse(response).select('#messages[hx-swap-oob="true"]')
+    # The out-of-band messages come last in the answer.
+    return text(messages[-1]) if messages else ""
 
 
 @pytest.fixture
@@ -80,11 +89,11 @@ class TestListPage:
         assert tab_count(response, "Tracked") == 1
         assert tab_count(response, "Ignored") == 2
         assert len(row_ids(response)) == 6
-        search = re.search(r'<input type="search"[^>]*>', body, re.S).group(0)
-        assert 'hx-trigger="input changed delay:300ms, search"' in search
-        form = re.search(r'<form id="destination-filters"[^>]*>', body, re.S).group(0)
-        assert 'hx-sync="this:replace"' in form and 'hx-push-url="true"' in form
-        assert 'hx-target="#destination-table"' in form and 'hx-swap="outerHTML"' in form
+        search = parse(body).select_one('input[type="search"]')
+        assert search["hx-trigger"] == "input changed delay:300ms, search"
+        form = parse(body).select_one("form#destination-filters")
+        assert form["hx-sync"] == "this:replace" and form["hx-push-url"] == "true"
+        assert form["hx-target"] == "#destination-table" and form["hx-swap"] == "outerHTML"
 
     def test_htmx_request_gets_only_the_table(self, editor_client, rows):
         response = editor_client.get(LIST + "?status=discovered", **HX)
@@ -128,7 +137,7 @@ class TestListPage:
         assert '<div id="destination-table"' in html(response)
 
     def test_a_nul_character_is_refused_before_the_view(self, editor_client, rows):
-        # PostgreSQL cannot compare text holding NUL: invoca_admin.middleware answers 400.
+        # PostgreSQL cannot compare text holding NUL: invoca_admin.core.middleware answers 400.
         assert editor_client.get(LIST + "?query=%00%01").status_code == 400
 
     def test_unknown_sort_status_and_page_size_show_the_default_view(self, editor_client, rows):
@@ -142,7 +151,7 @@ class TestListPage:
         response = editor_client.get(LIST + "?per_page=25&page=40")
         assert response.status_code == 200
         assert row_ids(response) == [d.remote_id for d in made[50:]]
-        assert re.search(r'aria-current="page">3</span>', html(response))
+        assert text(parse(response).select_one('.pager span[aria-current="page"]')) == "3"
 
     def test_pages_and_page_size(self, editor_client):
         made = [make_destination(f"202-555-{n:04d}") for n in range(30)]
@@ -158,13 +167,11 @@ class TestListPage:
 
     def test_sort_headers_toggle_direction_and_keep_the_filters(self, editor_client, rows):
         body = html(editor_client.get(LIST + "?status=discovered&sort_by=created&sort_dir=asc"))
-        created = re.search(r'<th[^>]*aria-sort="ascending"[^>]*>\s*<a href="([^"]+)"', body).group(
-            1
-        )
-        assert created == "/destinations/?status=discovered&amp;sort_by=created&amp;sort_dir=desc"
+        created = parse(body).select_one('th[aria-sort="ascending"] > a')["href"]
+        assert created == "/destinations/?status=discovered&sort_by=created&sort_dir=desc"
         assert "▲" in body
-        campaign = re.search(r'<a href="([^"]*sort_by=campaign[^"]*)"', body).group(1)
-        assert campaign == "/destinations/?status=discovered&amp;sort_by=campaign&amp;sort_dir=asc"
+        campaign = parse(body).select_one('a[href*="sort_by=campaign"]')["href"]
+        assert campaign == "/destinations/?status=discovered&sort_by=campaign&sort_dir=asc"
         body = html(editor_client.get(LIST + "?sort_by=created&sort_dir=desc"))
         assert 'aria-sort="descending"' in body and "▼" in body
 
@@ -184,42 +191,37 @@ class TestListPage:
         response = editor_client.get(LIST + "?status=ignored&query=777+01", **HX)
         body = html(response)
         assert "No ignored destinations match “777 01”." in body
-        assert re.search(
-            r'<a href="/destinations/\?status=ignored"[^>]*>Clear the search</a>', body
-        )
+        clear = parse(body).find("a", string="Clear the search")
+        assert clear["href"] == "/destinations/?status=ignored"
 
     def test_empty_cache_says_a_sync_is_needed(self, editor_client):
         assert "No destinations in the cache yet." in html(editor_client.get(LIST))
 
     def test_ignored_rows_say_who_and_when(self, editor_client, editor, rows):
         IgnoreRecord.objects.filter(remote_id=rows["mine"].remote_id).update(ignored_by=editor)
-        body = html(editor_client.get(LIST + "?status=ignored"))
-        mine = re.search(
-            rf'<tr id="destination-{rows["mine"].remote_id}">.*?</tr>', body, re.S
-        ).group(0)
-        assert "by editor" in mine and "Un-ignore</button>" in mine
-        theirs = re.search(
-            rf'<tr id="destination-{rows["theirs"].remote_id}">.*?</tr>', body, re.S
-        ).group(0)
-        assert "in Invoca" in theirs
-        assert "can only be undone in Invoca" in theirs
-        assert f'hx-post="/destinations/{rows["theirs"].remote_id}/unignore/' not in theirs
+        response = editor_client.get(LIST + "?status=ignored")
+        mine = row(response, rows["mine"])
+        assert "by editor" in text(mine) and mine.find("button", string="Un-ignore")
+        theirs = row(response, rows["theirs"])
+        assert "in Invoca" in text(theirs)
+        assert "can only be undone in Invoca" in str(theirs)
+        unignore = f"/destinations/{rows['theirs'].remote_id}/unignore/"
+        assert not theirs.select(f'[hx-post^="{unignore}"]')
 
     def test_rows_offer_actions_by_status(self, editor_client, rows):
-        body = html(editor_client.get(LIST))
-        discovered = re.search(
-            rf'<tr id="destination-{rows["a"].remote_id}">.*?</tr>', body, re.S
-        ).group(0)
-        assert "/ignore/" in discovered and "/delete/" in discovered
-        assert f'href="/ringpools/new/?destination={rows["a"].remote_id}"' in discovered
-        tracked = re.search(
-            rf'<tr id="destination-{rows["tracked"].remote_id}">.*?</tr>', body, re.S
-        ).group(0)
-        assert "/ignore/" not in tracked and "/delete/" in tracked
-        assert "/ringpools/new/" not in tracked
-        assert (
-            f'<a class="phone" href="/destinations/{rows["a"].remote_id}/">202-555-0101</a>'
-            in discovered
+        response = editor_client.get(LIST)
+        discovered = row(response, rows["a"])
+        assert discovered.select('form[action*="/ignore/"]')
+        assert discovered.select('form[action*="/delete/"]')
+        assert discovered.select_one(f'a[href="/ringpools/new/?destination={rows["a"].remote_id}"]')
+        tracked = row(response, rows["tracked"])
+        assert not tracked.select('[action*="/ignore/"], [hx-post*="/ignore/"]')
+        assert tracked.select('form[action*="/delete/"]')
+        assert not tracked.select('a[href^="/ringpools/new/"]')
+        phone = discovered.select_one("a.phone")
+        assert (phone["href"], phone.get_text()) == (
+            f"/destinations/{rows['a'].remote_id}/",
+            "202-555-0101",
         )
 
     def test_delete_confirmation_names_the_number(self, editor_client, rows):
@@ -228,8 +230,9 @@ class TestListPage:
         assert f'hx-confirm="{confirm}"' in body
 
     def test_viewer_sees_no_controls(self, viewer_client, rows):
-        body = html(viewer_client.get(LIST))
-        assert len(re.findall(r'<tr id="destination-', body)) == 6
+        response = viewer_client.get(LIST)
+        body = html(response)
+        assert len(row_ids(response)) == 6
         assert 'id="bulk-form"' not in body
         assert "data-select-row" not in body
         assert "hx-post" not in body.split('<div id="destination-table"')[1]
@@ -264,7 +267,7 @@ class TestLiveData:
     def test_the_synced_sandbox_renders_with_hostile_names_escaped(self, editor_client, synced):
         body = html(editor_client.get(LIST + "?per_page=250"))
         assert tab_count(editor_client.get(LIST), "All") == 120
-        assert len(re.findall(r'<tr id="destination-', body)) == 120
+        assert len(row_ids(body)) == 120
         assert "<b>bold</b>" not in body and "&lt;b&gt;bold&lt;/b&gt;" in body
         assert "<img src=x" not in body
 
@@ -372,8 +375,8 @@ class TestPermissionsAndCsrf:
         url = f"/destinations/{rows['a'].remote_id}/ignore/"
         assert client.post(url, **HX).status_code == 403
         assert not IgnoreRecord.objects.filter(remote_id=rows["a"].remote_id).exists()
-        page = html(client.get(LIST))
-        token = re.search(r'"X-CSRFToken": "([\w-]+)"', page).group(1)
+        page = parse(client.get(LIST))
+        token = json.loads(page.body["hx-headers"])["X-CSRFToken"]
         response = client.post(url, HTTP_X_CSRFTOKEN=token, **HX)
         assert response.status_code == 200
         assert IgnoreRecord.objects.filter(remote_id=rows["a"].remote_id).exists()
@@ -554,9 +557,9 @@ class TestBulk:
 
     def test_the_bulk_form_posts_with_the_list_state(self, editor_client, rows):
         body = html(editor_client.get(LIST + "?status=discovered&query=202"))
-        form = re.search(r'<form id="bulk-form"[^>]*>', body, re.S).group(0)
-        assert 'method="post"' in form
-        assert 'action="/destinations/bulk/?status=discovered&amp;query=202"' in form
+        form = parse(body).select_one("form#bulk-form")
+        assert form["method"] == "post"
+        assert form["action"] == "/destinations/bulk/?status=discovered&query=202"
         assert '<input type="hidden" name="query" value="202">' in body
         assert f'name="ids" value="{rows["a"].remote_id}" form="bulk-form"' in body
 

@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
-from invoca_admin.audit import audit_record
+from invoca_admin.core.audit import audit_record
 from invoca_admin.models import AuditEntry, AuditLogIsAppendOnly
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from invoca_admin.http import ID_MAX, parse_id, parse_ids, safe_redirect_url
+from invoca_admin.core.http import ID_MAX, parse_id, parse_ids, safe_redirect_url
 
 rf = RequestFactory()
 

@@ -1,4 +1,4 @@
-"""invoca_admin/middleware.py: NUL characters are refused; private pages are not cached."""
+"""invoca_admin/core/middleware.py: NUL characters are refused; private pages are not cached."""
 
 import pytest
 from django.test import Client

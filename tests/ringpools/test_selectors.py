@@ -132,11 +132,15 @@ def test_campaign_choices(network):
 
 def test_audit_history(network):
     *_, pools = network
-    AuditEntry.objects.create(action="ring_pool.update", target_type="ring_pool", target_id="b1")
+    AuditEntry.objects.create(
+        action="ring_pool.update", target_type="ring_pool", target_id="b1", target_scope="101"
+    )
     AuditEntry.objects.create(
         action="destination.ignore", target_type="destination", target_id="b1"
     )
-    AuditEntry.objects.create(action="ring_pool.update", target_type="ring_pool", target_id="b2")
+    AuditEntry.objects.create(
+        action="ring_pool.update", target_type="ring_pool", target_id="b2", target_scope="101"
+    )
     assert [e.target_id for e in ring_pool_audit_history(ring_pool=pools["b1"])] == ["b1"]
 
 

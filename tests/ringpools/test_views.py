@@ -147,7 +147,7 @@ class TestList:
             "per_page=abc",
             "advertiser=nope&campaign=nope",
             "campaign=" + "9" * 200,
-            "query=" + "%01" * 3,  # NUL itself is a 400 (invoca_admin.middleware)
+            "query=" + "%01" * 3,  # NUL itself is a 400 (invoca_admin.core.middleware)
             "query=" + "x" * 5000,
             "advertiser=%F0%9F%9A%80",
         ],
@@ -226,7 +226,11 @@ def local_pool(campaign):
     make_destination(501, "805-555-0501", campaign=campaign, pool=pool)
     make_destination(502, "805-555-0502", campaign=campaign, pool=pool)
     AuditEntry.objects.create(
-        action="ring_pool.create", target_type="ring_pool", target_id="1001", detail="Created."
+        action="ring_pool.create",
+        target_type="ring_pool",
+        target_id="1001",
+        target_scope="101",
+        detail="Created.",
     )
     return pool
 

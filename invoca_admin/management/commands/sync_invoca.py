@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from invoca_admin.models import SyncRun
+from invoca_admin.core.models import SyncRun
 from invoca_admin.sync import SyncAlreadyRunning, sync_claim, sync_execute
 
 

@@ -11,7 +11,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from invoca_admin.sync import expire_stale_claims, sync_start_if_stale
+from invoca_admin.sync import expire_stale_claims
+from invoca_admin.tasks import sync_start_if_stale
 
 
 class Command(BaseCommand):

@@ -1,0 +1,219 @@
+"""The shared list component: every list page (destinations, ring pools, the audit log).
+
+It works like Django admin's ChangeList. The list's state lives in the query string
+(the API's own names: ``sort_by``, ``sort_dir``, ``page``, ``per_page`` and the
+list's filters), checked by a ``ListForm`` in which every bad value falls back to its
+default on its own. Sorting goes through an allow-list of public keys (the
+selectors add the ``pk`` tiebreaker). A page is rendered whole, or, for an htmx
+request, as its ``"<template>#table"`` partial; the server then tells htmx the
+canonical URL to push (``HX-Push-Url``), so the address bar never shows empty or
+default values. Back and Forward are htmx's own history: the layout keeps no
+snapshots (``historyCacheSize: 0``), so a restore asks the server, which answers
+with the full page (``is_partial`` is False for history-restore requests) and
+htmx swaps its ``hx-history-elt``.
+
+The templates are in ``templates/components/list.html``: tabs with counts, sort
+headers, the pager with per-page choices, the state that travels with the filter
+form, the empty state and the bulk selection bar.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django_htmx.http import push_url
+
+from .htmx import HtmxHttpRequest, is_partial
+
+#: The same choices on every list page.
+PER_PAGE_CHOICES = (25, 50, 100, 250)
+SORT_DIRS = ("asc", "desc")
+
+
+class ListForm(forms.Form):
+    """A list's state, parsed from the query string (or a bulk action's POST body).
+
+    Subclasses add their filter fields and set ``sort_keys`` (the allow-list),
+    ``default_sort_by``, ``default_per_page`` and ``state_order`` (the canonical
+    order of the query string; ``page`` always comes last).
+    """
+
+    sort_keys: tuple[str, ...] = ()
+    default_sort_by = ""
+    default_sort_dir = "asc"
+    default_per_page = PER_PAGE_CHOICES[1]
+    state_order: tuple[str, ...] = ("sort_by", "sort_dir", "per_page")
+    #: State with no visible input of its own: it travels with the filter form hidden.
+    hidden_state: tuple[str, ...] = ("sort_by", "sort_dir")
+
+    sort_by = forms.ChoiceField(required=False)
+    sort_dir = forms.ChoiceField(required=False, choices=[(d, d) for d in SORT_DIRS])
+    page = forms.IntegerField(required=False, min_value=1)
+    per_page = forms.TypedChoiceField(
+        required=False, choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES], coerce=int
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["sort_by"].choices = [(key, key) for key in self.sort_keys]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        defaults = dict.fromkeys(self.fields, "")
+        defaults.update(
+            sort_by=self.default_sort_by,
+            sort_dir=self.default_sort_dir,
+            page=None,
+            per_page=self.default_per_page,
+        )
+        return defaults
+
+    def value(self, name: str) -> Any:
+        """The checked value of one field, or its default if it was missing or bad."""
+        self.is_valid()
+        default = self.defaults[name]
+        if name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+    @property
+    def page_number(self) -> int | None:
+        return self.value("page")
+
+    @property
+    def page_size(self) -> int:
+        return self.value("per_page")
+
+    def canonical(self, *, page: int | None = None) -> QueryDict:
+        """The canonical query string: only what differs from the defaults (so URLs stay
+        short), in ``state_order``, with ``page`` as given."""
+        values = {name: self.value(name) for name in self.state_order}
+        state = QueryDict(mutable=True)
+        for name in self.state_order:
+            if values[name] not in (None, "") and values[name] != self.defaults[name]:
+                state[name] = str(values[name])
+        if page and page > 1:
+            state["page"] = str(page)
+        return state
+
+
+def canonical_url(path: str, state: QueryDict) -> str:
+    """``path`` with ``state`` encoded as the browser's htmx encodes it (encodeURIComponent),
+    so the URL pushed for a request equals the one htmx itself would have built."""
+    if not state:
+        return path
+    pairs = (
+        f"{quote(key, safe='')}={quote(value, safe="-_.!~*'()")}"
+        for key, values in state.lists()
+        for value in values
+    )
+    return f"{path}?{'&'.join(pairs)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a list table. ``key`` is its public sort key ("" if it does not sort)."""
+
+    key: str
+    label: str
+    css: str = ""
+
+
+def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+    sort_by, sort_dir = form.value("sort_by"), form.value("sort_dir")
+    result = []
+    for column in columns:
+        active = bool(column.key) and column.key == sort_by
+        result.append(
+            {
+                "key": column.key,
+                "label": column.label,
+                "css": column.css,
+                "active": active,
+                "dir": sort_dir if active else "",
+                "next_dir": "desc" if active and sort_dir == "asc" else "asc",
+            }
+        )
+    return result
+
+
+def query_string(state: QueryDict, **changes: str | None) -> str:
+    """``state`` with ``changes`` (None removes a key; a new key goes last), as "?…"."""
+    query = state.copy()
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return f"?{query.urlencode()}" if query else ""
+
+
+def tabs(
+    form: ListForm, field: str, choices: tuple[tuple[str, str], ...], counts: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Tabs over one field's choices ("" = all), each with its count and its link."""
+    current = form.value(field)
+    base = form.canonical()
+    return [
+        {
+            "label": label,
+            "count": counts.get(key or "all", 0),
+            "current": key == current,
+            "qs": query_string(base, **{field: key or None}),
+        }
+        for key, label in choices
+    ]
+
+
+def paginate(
+    object_list: Any, form: ListForm, *, count: int | None = None
+) -> tuple[Page, list[Any]]:
+    """The page the form asks for (a bad or stale number gives the first or the last page)
+    and its elided page range. ``count``, when the caller already counted, saves a query."""
+    paginator = Paginator(object_list, form.page_size)
+    if count is not None:
+        paginator.count = count
+    page = paginator.get_page(form.page_number)
+    elided = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+    return page, elided
+
+
+def list_context(
+    request: HtmxHttpRequest, form: ListForm, *, page: Page, elided: list[Any], list_id: str
+) -> dict[str, Any]:
+    """What the component's templates need, whichever list it is."""
+    state = form.canonical(page=page.number)
+    base = form.canonical()
+    hidden = [(name, base[name]) for name in form.hidden_state if name in base]
+    if not page.paginator.count and "per_page" in base:
+        hidden.append(("per_page", base["per_page"]))  # no pager: no per-page select
+    return {
+        "list_id": list_id,
+        "list_url": request.path,
+        "form": form,
+        "page": page,
+        "elided_pages": elided,
+        "per_page": form.page_size,
+        "per_page_choices": PER_PAGE_CHOICES,
+        "state": state,
+        "base_query": base,
+        "state_qs": f"?{state.urlencode()}" if state else "",
+        "hidden_state": hidden,
+        "canonical_url": canonical_url(request.path, state),
+    }
+
+
+def render_list(request: HtmxHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """The whole page, or for htmx its ``#table`` partial, which pushes the canonical URL."""
+    if not is_partial(request):
+        return render(request, template, context)
+    # The filter form's hidden state (outside the table) follows out of band.
+    response = render(request, f"{template}#table", {**context, "state_oob": True})
+    if context["canonical_url"] != request.get_full_path():
+        push_url(response, context["canonical_url"])
+    return response
