@@ -148,7 +148,14 @@ def _state_context(
     filters = form.filters
     permissions = _permissions(request)
     return {
-        **lists.list_context(request, form, page=page, elided=[], list_id=LIST_ID),
+        **lists.list_context(
+            request,
+            form,
+            page=page,
+            elided=[],
+            list_id=LIST_ID,
+            export_url=reverse("destinations:export"),
+        ),
         **permissions,
         "filters": filters,
         "counts": counts,
@@ -221,6 +228,43 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     if not is_partial(request):
         context["campaign_choices"] = destination_campaign_choices()
     return lists.render_list(request, TEMPLATE, context)
+
+
+EXPORT_HEADER = (
+    "Phone number",
+    "Status",
+    "Campaign",
+    "Campaign id",
+    "Ring pool",
+    "Ring pool id",
+    "Name",
+    "Created at Invoca",
+    "Updated at Invoca",
+    "Invoca id",
+)
+
+
+@require_GET
+def destination_export(request: HtmxHttpRequest) -> HttpResponse:
+    """``/destinations/export.csv?<the list's query string>``: every matching row, all pages."""
+    filters = DestinationFilterForm(request.GET).filters
+    return lists.export_csv(
+        name="destinations",
+        header=EXPORT_HEADER,
+        rows=destination_list(filters=filters),
+        row=lambda d: (
+            d.phone_number,
+            d.get_status_display(),
+            d.campaign_name,
+            d.campaign_id_from_network,
+            d.ring_pool_name,
+            d.ring_pool_id_from_network,
+            d.requested_destination_name,
+            d.created_at,
+            d.updated_at,
+            d.remote_id,
+        ),
+    )
 
 
 @require_GET

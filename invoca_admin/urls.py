@@ -11,6 +11,7 @@ urlpatterns = [
     path("sync/", views.sync_now, name="sync_now"),
     path("sync/status/", views.sync_status, name="sync_status"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.csv", views.audit_export, name="audit_export"),
     path("destinations/", include("destinations.urls")),
     path("ringpools/", include("ringpools.urls")),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -109,7 +110,14 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     page, elided = lists.paginate(entries, form, count=counts[outcome or "all"])
     filtered = bool(action or outcome)
     context = {
-        **lists.list_context(request, form, page=page, elided=elided, list_id="audit"),
+        **lists.list_context(
+            request,
+            form,
+            page=page,
+            elided=elided,
+            list_id="audit",
+            export_url=reverse("audit_export"),
+        ),
         "action": action,
         "outcome": outcome,
         "actions": [(value, action_label(value)) for value in audit_actions()],
@@ -128,6 +136,54 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         },
     }
     return lists.render_list(request, "audit.html", context)
+
+
+AUDIT_EXPORT_HEADER = (
+    "When",
+    "Who",
+    "Action",
+    "Target",
+    "Target id",
+    "Outcome",
+    "Detail",
+    "Error handle",
+)
+
+
+@require_GET
+def audit_export(request: HtmxHttpRequest) -> HttpResponse:
+    """``/audit/export.csv?<the list's query string>``: every matching entry."""
+    form = AuditFilterForm(request.GET)
+    entries = audit_list(
+        action=form.value("action"),
+        outcome=form.value("outcome"),
+        sort_by=form.value("sort_by"),
+        sort_dir=form.value("sort_dir"),
+    )
+    return lists.export_csv(
+        name="audit-log",
+        header=(
+            "When",
+            "Who",
+            "Action",
+            "Target",
+            "Target id",
+            "Outcome",
+            "Detail",
+            "Error handle",
+        ),
+        rows=entries,
+        row=lambda e: (
+            e.at,
+            e.who,
+            e.action_label,
+            e.target_label,
+            e.target_id,
+            e.get_outcome_display(),
+            e.detail,
+            e.error_handle,
+        ),
+    )
 
 
 def locked_out(request: HtmxHttpRequest, original_response=None, credentials=None) -> HttpResponse:

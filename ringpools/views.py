@@ -65,18 +65,17 @@ COLUMNS = tuple(
 # --- list ---------------------------------------------------------------------------------------
 
 
-@require_GET
-def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
-    form = RingPoolFilterForm(request.GET)
+def _listed(form: RingPoolFilterForm):
+    """(advertiser, campaign, pools) for the list's state. A campaign of another advertiser
+    (the advertiser was just changed) counts as none; the form's canonical state then
+    names only the advertiser and campaign that exist."""
     state = form.state()
     advertiser = advertiser_get(id_from_network=state["advertiser"])
     campaign = campaign_get(id_from_network=state["campaign"])
     if campaign is not None and advertiser is not None and campaign.advertiser_id != advertiser.pk:
-        campaign = None  # a campaign of another advertiser: the advertiser was just changed
-    # The canonical state names only the advertiser and campaign that exist.
+        campaign = None
     form.cleaned_data["advertiser"] = advertiser.id_from_network if advertiser else ""
     form.cleaned_data["campaign"] = campaign.id_from_network if campaign else ""
-
     pools = ring_pool_list(
         advertiser=advertiser,
         campaign=campaign,
@@ -84,11 +83,26 @@ def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
         sort_by=state["sort_by"],
         sort_dir=state["sort_dir"],
     )
+    return advertiser, campaign, pools
+
+
+@require_GET
+def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = RingPoolFilterForm(request.GET)
+    advertiser, campaign, pools = _listed(form)
+    state = form.state()
     page, elided = lists.paginate(pools, form)
     counts = ring_pool_linked_counts(pools=page.object_list)
     filtered = bool(advertiser or campaign or state["query"])
     context = {
-        **lists.list_context(request, form, page=page, elided=elided, list_id="ringpool"),
+        **lists.list_context(
+            request,
+            form,
+            page=page,
+            elided=elided,
+            list_id="ringpool",
+            export_url=reverse("ringpools:export"),
+        ),
         "filters": form.state(),
         "rows": [(pool, counts.get(pool.pk, 0)) for pool in page.object_list],
         "columns": lists.sort_columns(form, COLUMNS),
@@ -99,6 +113,45 @@ def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
         "empty": _empty(filtered, request.path),
     }
     return lists.render_list(request, TEMPLATE, context)
+
+
+EXPORT_HEADER = (
+    "Name",
+    "Id from network",
+    "Advertiser",
+    "Campaign",
+    "Pool type",
+    "Destination type",
+    "Max pool size",
+    "Lifetime (seconds)",
+    "Preferred",
+    "Local",
+    "Invoca id",
+)
+
+
+@require_GET
+def ringpool_export(request: HtmxHttpRequest) -> HttpResponse:
+    """``/ringpools/export.csv?<the list's query string>``: every matching pool."""
+    _advertiser, _campaign, pools = _listed(RingPoolFilterForm(request.GET))
+    return lists.export_csv(
+        name="ring-pools",
+        header=EXPORT_HEADER,
+        rows=pools,
+        row=lambda p: (
+            p.name,
+            p.id_from_network,
+            p.campaign.advertiser.name,
+            p.campaign.name,
+            p.pool_type,
+            p.destination_type,
+            p.max_pool_size,
+            p.lifetime_seconds,
+            p.preferred,
+            p.is_local,
+            p.remote_id,
+        ),
+    )
 
 
 def _empty(filtered: bool, list_url: str) -> dict[str, Any]:

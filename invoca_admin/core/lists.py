@@ -17,17 +17,23 @@ headers, the pager with per-page choices, the state that travels with the filter
 form, the empty state and the bulk selection bar.
 """
 
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import http_date
 from django_htmx.http import push_url
 
 from .htmx import HtmxHttpRequest, is_partial
+from .models import SyncRun
 
 #: The same choices on every list page.
 PER_PAGE_CHOICES = (25, 50, 100, 250)
@@ -184,7 +190,13 @@ def paginate(
 
 
 def list_context(
-    request: HtmxHttpRequest, form: ListForm, *, page: Page, elided: list[Any], list_id: str
+    request: HtmxHttpRequest,
+    form: ListForm,
+    *,
+    page: Page,
+    elided: list[Any],
+    list_id: str,
+    export_url: str = "",
 ) -> dict[str, Any]:
     """What the component's templates need, whichever list it is."""
     state = form.canonical(page=page.number)
@@ -205,6 +217,8 @@ def list_context(
         "state_qs": f"?{state.urlencode()}" if state else "",
         "hidden_state": hidden,
         "canonical_url": canonical_url(request.path, state),
+        # The CSV of exactly this list (every page of it): the state without the page.
+        "export_href": canonical_url(export_url, base) if export_url else "",
     }
 
 
@@ -216,4 +230,65 @@ def render_list(request: HtmxHttpRequest, template: str, context: dict[str, Any]
     response = render(request, f"{template}#table", {**context, "state_oob": True})
     if context["canonical_url"] != request.get_full_path():
         push_url(response, context["canonical_url"])
+    return response
+
+
+# --- CSV export ---------------------------------------------------------------------------------
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Rows fetched from the database at a time: memory stays flat whatever the list's size.
+EXPORT_CHUNK = 2000
+
+
+def csv_cell(value: Any) -> str:
+    """One value as CSV text; text that a spreadsheet would run as a formula is made inert
+    with a leading apostrophe (``=SUM(A1)`` becomes ``'=SUM(A1)``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+class _Echo:
+    """A file-like object that hands back what is written (csv.writer on a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def export_csv(
+    *,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Any],
+    row: Callable[[Any], Sequence[Any]],
+) -> StreamingHttpResponse:
+    """Stream ``rows`` (a queryset, read in chunks) as ``text/csv``: a header row, then
+    ``row(obj)`` for each. The file is named after the list and the last successful sync,
+    and ``Last-Modified`` is that sync: the cache cannot be newer."""
+    last = (
+        SyncRun.objects.filter(status__in=[SyncRun.Status.SUCCEEDED, SyncRun.Status.PARTIAL])
+        .exclude(finished_at=None)
+        .order_by("-finished_at")
+        .first()
+    )
+    synced = last.finished_at if last else None
+    writer = csv.writer(_Echo())
+    iterator = rows.iterator(chunk_size=EXPORT_CHUNK) if hasattr(rows, "iterator") else rows
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for obj in iterator:
+            yield writer.writerow([csv_cell(value) for value in row(obj)])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(synced).strftime("%Y%m%d-%H%M") if synced else "never-synced"
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    if synced:
+        response["Last-Modified"] = http_date(synced.timestamp())
     return response
