@@ -86,6 +86,16 @@
     showMessage("The request took too long and was abandoned. Please try again.", "error");
   });
 
+  // A <select> that htmx swaps in shows the option its markup marks selected (or its
+  // first): when htmx moves options into a select one by one, the browser keeps the last
+  // one selected, so a filter would show (and then submit) a choice the URL does not have.
+  document.addEventListener("htmx:afterSettle", function () {
+    document.querySelectorAll("select[data-markup-selection]").forEach(function (select) {
+      var chosen = select.querySelector("option[selected]") || select.options[0];
+      if (chosen) select.value = chosen.value;
+    });
+  });
+
   // A sync that just finished refreshes whatever list is on screen.
   document.body && document.body.addEventListener("syncFinished", function () {
     var target = document.querySelector("[data-refresh-on-sync]");
