@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from invoca_admin.core.audit import audit_record
+from ringpools.forms import PARAM_FIELDS, RingPoolCreateForm
 from tests.destinations.conftest import make_destination
 from tests.ringpools.conftest import make_advertiser, make_campaign, make_pool
 
@@ -202,34 +203,8 @@ def _pool_form(world) -> dict:
     }
 
 
-POOL_FIELDS = [
-    "advertiser",
-    "campaign",
-    "name",
-    "id_from_network",
-    "pool_type",
-    "destination_type",
-    "destination_url",
-    "lifetime_seconds",
-    "max_pool_size",
-    "preferred",
-    "is_first_preference",
-    "fill_immediately",
-    "allow_overflow",
-    "destination_phone_number",
-    "obfuscated_tag_id",
-    "param1",
-    "param10",
-    "centre_by",
-    "tn_prefix",
-    "zipcode",
-    "latitude",
-    "longitude",
-    "search_radius_miles",
-    "restrict_search_to_state",
-    "allocation_fallback_strategy",
-    "tn_prefix_whitelist",
-]
+# Every field of the create form (the edit form's are a subset), taken from the form.
+POOL_FIELDS = [*RingPoolCreateForm.base_fields, *PARAM_FIELDS]
 
 
 class TestForms:
