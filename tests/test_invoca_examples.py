@@ -34,15 +34,6 @@ def examples(pattern: str) -> list[str]:
     return names
 
 
-def test_every_example_from_invocas_docs_is_in_the_fixtures():
-    shared = Path(__file__).resolve().parents[2] / "shared" / "invoca_examples"
-    if not shared.is_dir():  # a clone without the shared folder beside it
-        pytest.skip("the shared examples folder is not beside this checkout")
-    assert sorted(p.name for p in shared.iterdir()) == sorted(p.name for p in EXAMPLES.iterdir())
-    for path in shared.iterdir():
-        assert (EXAMPLES / path.name).read_bytes() == path.read_bytes(), path.name
-
-
 # --- the sandbox accepts every documented request ------------------------------------------------
 
 

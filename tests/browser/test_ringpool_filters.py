@@ -1,7 +1,9 @@
 import re
+
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
+
 from ringpools.models import Advertiser, Campaign
 from tests.conftest import login
 

@@ -1,4 +1,4 @@
-"""invoca_admin/http.py: safe redirects, ids and the <id:...> converter."""
+"""invoca_admin/core/http.py: safe redirects, ids and the <id:...> converter."""
 
 import pytest
 from django.test import RequestFactory

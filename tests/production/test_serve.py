@@ -129,7 +129,7 @@ class Served:
     def descendants(self) -> dict[int, str]:
         """pid -> command line of every process `make serve` started, however deep."""
         out = subprocess.run(
-            ["ps", "-eo", "pid=,ppid=,args="],  # noqa: S607
+            ["ps", "-ww", "-eo", "pid=,ppid=,args="],  # noqa: S607
             capture_output=True,
             text=True,
             check=True,

@@ -98,7 +98,7 @@ class TestList:
         assert body.lstrip().startswith('<div id="ringpool-table"')
         assert "Alpha" in body and "Charlie" not in body
         # The filter's campaign select and sort state follow, out of band.
-        assert 'id="filter-campaign" hx-swap-oob="innerHTML"' in body
+        assert 'id="filter-campaign" data-markup-selection hx-swap-oob="innerHTML"' in body
         assert 'id="ringpool-list-state" hidden hx-swap-oob="true"' in body
 
     def test_history_restore_gets_the_full_page(self, editor_client, listed):
