@@ -104,7 +104,7 @@ def world(editor, settings, monkeypatch):
     settings.INVOCA_NETWORK_ID = "2041"
     settings.INVOCA_API_TOKEN = "fuzz-token-never-sent-anywhere"
     settings.INVOCA_CONNECT_TIMEOUT = 0.5
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("invoca_admin.invoca.transport.time.sleep", lambda seconds: None)
     advertiser = make_advertiser()
     campaign = make_campaign(advertiser)
     pool = make_pool(campaign)

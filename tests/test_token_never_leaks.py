@@ -111,7 +111,7 @@ def test_failure_paths(editor_client, settings, monkeypatch, caplog, failure):
     settings.INVOCA_API_URL = "https://acme.invoca.net"
     settings.INVOCA_NETWORK_ID = "1234"
     settings.INVOCA_API_TOKEN = TOKEN
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("invoca_admin.invoca.transport.time.sleep", lambda seconds: None)
     caplog.set_level(logging.DEBUG)
     leaks = Leaks(TOKEN, caplog)
     destination = make_destination("805-555-0155", remote_id=555)

@@ -81,7 +81,7 @@ def invoca_settings(settings):
 @pytest.fixture
 def no_retry_wait(monkeypatch):
     """Retries of 5xx still happen, without the backoff sleeps."""
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("invoca_admin.invoca.transport.time.sleep", lambda seconds: None)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch):
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("invoca_admin.invoca.transport.time.sleep", lambda seconds: None)
 
 
 def cache_state() -> tuple:

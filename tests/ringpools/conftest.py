@@ -25,7 +25,7 @@ def configured(settings, monkeypatch):
     settings.INVOCA_API_URL = HOST
     settings.INVOCA_NETWORK_ID = "1234"
     settings.INVOCA_API_TOKEN = "test-token-not-real"
-    monkeypatch.setattr("invoca_admin.invoca.client.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("invoca_admin.invoca.transport.time.sleep", lambda seconds: None)
 
 
 def make_advertiser(idfn="1", name="Acme Home Services", **extra) -> Advertiser:
