@@ -162,16 +162,7 @@ def audit_export(request: HtmxHttpRequest) -> HttpResponse:
     )
     return lists.export_csv(
         name="audit-log",
-        header=(
-            "When",
-            "Who",
-            "Action",
-            "Target",
-            "Target id",
-            "Outcome",
-            "Detail",
-            "Error handle",
-        ),
+        header=AUDIT_EXPORT_HEADER,
         rows=entries,
         row=lambda e: (
             e.at,
