@@ -592,25 +592,6 @@ class TestRingPools:
         )
         assert (status, body) == (403, {"errors": {"id_from_network": ["has already been taken"]}})
 
-    def test_post_with_existing_discovered_number_attaches_it(self, fresh):
-        adv, camp = active_campaign(fresh)
-        discovered = page_all(fresh, status="discovered")[0]
-        digits = discovered["phone_number"].replace("-", "")
-        number = f"+1 ({digits[:3]}) {digits[3:6]}.{digits[6:]}"
-        body = new_pool(destination_phone_number=number, obfuscated_tag_id="tag-123")
-        status, pool = call(fresh, "POST", pool_path(adv, camp), body=body)
-        assert status == 201
-        assert pool["default_customer_phone_number"] == {
-            "destination_phone_number": digits,
-            "js_tag": {"obfuscated_tag_id": "tag-123"},
-        }
-        assert pool["customer_phone_numbers"] == [pool["default_customer_phone_number"]]
-        _, row = call(fresh, "GET", f"customer_phone_numbers/{discovered['id']}.json")
-        assert row["dynamic_number_pool"]["id_from_network"] == "test-pool-1"
-        assert row["advertiser_campaign"]["id_from_network"] == camp
-        _, listed = call(fresh, "GET", "customer_phone_numbers.json", query={"limit": 1})
-        assert listed["recordsTotal"] == 120  # attached, not duplicated
-
     def test_post_with_a_new_number_creates_a_tracked_destination(self, fresh):
         adv, camp = active_campaign(fresh)
         body = new_pool(destination_phone_number="1-805-555-0199")
@@ -619,21 +600,6 @@ class TestRingPools:
         assert pool["default_customer_phone_number"]["destination_phone_number"] == "8055550199"
         rows = page_all(fresh, query="8055550199", status="tracked")
         assert [row["phone_number"] for row in rows] == ["805-555-0199"]
-
-    def test_delete_keeps_linked_destinations_as_discovered(self, fresh):
-        adv, camp = active_campaign(fresh)
-        call(
-            fresh,
-            "POST",
-            pool_path(adv, camp),
-            body=new_pool(destination_phone_number="805-555-0101"),
-        )
-        dest = page_all(fresh, query="8055550101")[0]
-        assert call(fresh, "DELETE", pool_path(adv, camp, "test-pool-1")) == (200, {})
-        status, row = call(fresh, "GET", f"customer_phone_numbers/{dest['id']}.json")
-        assert status == 200
-        assert all(value is None for value in row["dynamic_number_pool"].values())
-        assert row["id"] in {r["id"] for r in page_all(fresh, status="discovered")}
 
     @pytest.mark.parametrize("how", ["query", "body"])
     def test_delete_with_delete_detected_phone_number(self, fresh, how):
