@@ -175,3 +175,38 @@ def test_bulk_ignore(signed_in):
     remote_ids = [int(i.removeprefix("destination-")) for i in ids]
     assert IgnoreRecord.objects.filter(remote_id__in=remote_ids).count() == 2
     assert same_document(page)
+
+
+def test_row_actions_name_their_number(signed_in):
+    page = signed_in
+    tab(page, "Discovered").click()
+    row = rows(page).first
+    number = row.locator(".phone").inner_text()
+    for action in ("Track", "Ignore", "Delete"):
+        expect(
+            row.get_by_role(
+                "link" if action == "Track" else "button", name=f"{action} {number}", exact=True
+            )
+        ).to_be_visible()
+
+
+def test_a_message_overlays_the_page_without_moving_it(signed_in):
+    page = signed_in
+    tab(page, "Discovered").click()
+    table = page.locator("#destination-table")
+    before = table.bounding_box()
+    rows(page).first.get_by_role("button", name="Ignore").click()
+    expect(page.locator("#messages .message")).to_be_visible()
+    assert table.bounding_box()["y"] == before["y"]
+
+
+def test_deleting_a_tracked_number_warns_of_its_ring_pool(signed_in):
+    page = signed_in
+    tab(page, "Tracked").click()
+    expect(tab(page, "Tracked")).to_have_attribute("aria-current", "page")
+    row = rows(page).first
+    pool = row.locator("td").nth(3).inner_text()
+    row.get_by_role("button", name="Delete").click()
+    dialog = page.locator("#confirm-dialog")
+    expect(dialog).to_contain_text(f"It is tracked by the ring pool “{pool}”")
+    dialog.get_by_role("button", name="Cancel").click()

@@ -176,3 +176,13 @@ class TestProductionGuards:
         response = editor_client.get("/accounts/login/")
         assert response.status_code == 200
         assert b'href="/static/app.css"' in response.content
+
+
+@pytest.mark.parametrize("url", ["/", "/destinations/", "/ringpools/", "/audit/", "/nope/"])
+def test_no_template_comment_reaches_a_page(editor_client, url):
+    """A `{# … #}` comment spanning lines is not a comment in Django: it would be shown."""
+    from invoca_admin.core.audit import audit_record
+
+    audit_record(user=None, action="sync.start", target_type="sync", target_id="1")
+    body = editor_client.get(url).content.decode()
+    assert "{#" not in body and "#}" not in body
