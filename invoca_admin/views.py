@@ -18,6 +18,7 @@ from .core.audit import (
     audit_actions,
     audit_list,
     audit_outcome_counts,
+    audit_users,
 )
 from .core.htmx import HtmxHttpRequest
 from .core.http import safe_redirect_url
@@ -99,16 +100,16 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
-    action, outcome = form.value("action"), form.value("outcome")
-    counts = audit_outcome_counts(action=action)
+    filters, outcome = form.filters, form.value("outcome")
+    counts = audit_outcome_counts(**filters)
     entries = audit_list(
-        action=action,
         outcome=outcome,
         sort_by=form.value("sort_by"),
         sort_dir=form.value("sort_dir"),
+        **filters,
     )
     page, elided = lists.paginate(entries, form, count=counts[outcome or "all"])
-    filtered = bool(action or outcome)
+    filtered = bool(outcome or any(filters.values()))
     context = {
         **lists.list_context(
             request,
@@ -118,9 +119,10 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
             list_id="audit",
             export_url=reverse("audit_export"),
         ),
-        "action": action,
+        **filters,
         "outcome": outcome,
         "actions": [(value, action_label(value)) for value in audit_actions()],
+        "users": audit_users(),
         "tabs": lists.tabs(form, "outcome", OUTCOME_TABS, counts),
         "tabs_label": "Outcome",
         "columns": lists.sort_columns(form, AUDIT_COLUMNS),
@@ -155,10 +157,10 @@ def audit_export(request: HtmxHttpRequest) -> HttpResponse:
     """``/audit/export.csv?<the list's query string>``: every matching entry."""
     form = AuditFilterForm(request.GET)
     entries = audit_list(
-        action=form.value("action"),
         outcome=form.value("outcome"),
         sort_by=form.value("sort_by"),
         sort_dir=form.value("sort_dir"),
+        **form.filters,
     )
     return lists.export_csv(
         name="audit-log",

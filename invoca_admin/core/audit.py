@@ -49,17 +49,38 @@ class AuditFilterForm(ListForm):
     sort_keys = tuple(AUDIT_SORT_FIELDS)
     default_sort_by = "at"
     default_sort_dir = "desc"
-    state_order = ("outcome", "action", "sort_by", "sort_dir", "per_page")
+    state_order = ("outcome", "action", "who", "since", "until", "sort_by", "sort_dir", "per_page")
     hidden_state = ("outcome", "sort_by", "sort_dir")
 
     outcome = forms.ChoiceField(required=False, choices=OUTCOME_TABS)
     action = forms.CharField(required=False, max_length=40)
+    who = forms.CharField(required=False, max_length=150, strip=True)
+    since = forms.DateField(required=False)
+    until = forms.DateField(required=False)
+
+    @property
+    def filters(self) -> dict:
+        """What narrows the log (the outcome is the tabs'): action, user, date range."""
+        return {name: self.value(name) for name in ("action", "who", "since", "until")}
 
 
-def audit_list(*, action: str = "", outcome: str = "", sort_by: str, sort_dir: str) -> QuerySet:
-    entries = AuditEntry.objects.select_related("user")
+def _filtered(*, action: str = "", who: str = "", since=None, until=None) -> QuerySet:
+    """Entries of one action, by one user (the name kept at the time), within a date
+    range (whole days, both ends included, in the dashboard's time zone)."""
+    entries = AuditEntry.objects.all()
     if action:
         entries = entries.filter(action=action)
+    if who:
+        entries = entries.filter(username__iexact=who)
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries
+
+
+def audit_list(*, outcome: str = "", sort_by: str, sort_dir: str, **filters) -> QuerySet:
+    entries = _filtered(**filters).select_related("user")
     if outcome:
         entries = entries.filter(outcome=outcome)
     field = F(AUDIT_SORT_FIELDS.get(sort_by, "at"))
@@ -68,14 +89,19 @@ def audit_list(*, action: str = "", outcome: str = "", sort_by: str, sort_dir: s
     return entries.order_by(field.asc(), "pk")
 
 
-def audit_outcome_counts(*, action: str = "") -> dict[str, int]:
+def audit_outcome_counts(**filters) -> dict[str, int]:
     """{"all": n, "ok": n, "failed": n} for the tabs, in one query."""
-    entries = AuditEntry.objects.filter(action=action) if action else AuditEntry.objects.all()
-    counts = entries.aggregate(
+    counts = _filtered(**filters).aggregate(
         all=Count("pk"),
         **{value: Count("pk", filter=Q(outcome=value)) for value in AuditEntry.Outcome.values},
     )
     return {key: value or 0 for key, value in counts.items()}
+
+
+def audit_users() -> list[str]:
+    """The names that appear in the log (as they were when written)."""
+    names = AuditEntry.objects.exclude(username="").values_list("username", flat=True)
+    return list(names.order_by("username").distinct())
 
 
 def audit_actions() -> list[str]:

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.http import QueryDict
+from django.urls import reverse
 
 
 class SyncRun(models.Model):
@@ -162,6 +164,20 @@ class AuditEntry(models.Model):
     @property
     def action_label(self) -> str:
         return action_label(self.action)
+
+    @property
+    def target_href(self) -> str:
+        """A link to what the entry is about: the destination's page, or the ring pools
+        list narrowed to this pool (its campaign and id); "" for a sync."""
+        if self.target_type == "destination" and self.target_id.isdigit():
+            return reverse("destinations:detail", args=[int(self.target_id)])
+        if self.target_type == "ring_pool" and self.target_id:
+            query = QueryDict(mutable=True)
+            if self.target_scope:
+                query["campaign"] = self.target_scope
+            query["query"] = self.target_id
+            return f"{reverse('ringpools:list')}?{query.urlencode()}"
+        return ""
 
     @property
     def who(self) -> str:
