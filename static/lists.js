@@ -56,6 +56,95 @@
     updateBulk();
   });
 
+  // Shift-click ticks every row from the last one ticked (or unticks them).
+  var lastBox = null;
+  document.addEventListener("click", function (e) {
+    var box = e.target;
+    if (!(box instanceof HTMLInputElement) || !box.hasAttribute("data-select-row")) return;
+    var boxes = rowBoxes();
+    if (e.shiftKey && lastBox && lastBox !== box && boxes.indexOf(lastBox) >= 0) {
+      var a = boxes.indexOf(lastBox), b = boxes.indexOf(box);
+      boxes.slice(Math.min(a, b), Math.max(a, b) + 1).forEach(function (other) { other.checked = box.checked; });
+      updateBulk();
+    }
+    lastBox = box;
+  });
+
+  // Keyboard: "/" searches the list, j/k move between rows, x ticks the row, "?" shows
+  // the shortcuts. Keys typed into a field are never taken.
+  var current = null;
+  function listRows() {
+    var table = document.querySelector("[data-list]");
+    if (!table) return [];
+    return Array.prototype.filter.call(table.querySelectorAll("tbody tr"), function (row) {
+      return !row.querySelector(".empty");
+    });
+  }
+  function moveTo(row) {
+    if (current) current.classList.remove("row-current");
+    current = row;
+    row.classList.add("row-current");
+    row.tabIndex = -1;
+    row.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    var target = e.target;
+    if (target.closest && target.closest("input, select, textarea, [contenteditable], dialog[open]")) {
+      if (e.key === "Escape" && target.matches("input[type=search]")) target.blur();
+      return;
+    }
+    var rows = listRows();
+    if (current && rows.indexOf(current) < 0) current = null;  // the table was swapped
+    var at = rows.indexOf(current);
+    if (e.key === "/") {
+      var search = document.querySelector("input[type=search]");
+      if (search) { e.preventDefault(); search.focus(); search.select(); }
+    } else if ((e.key === "j" || e.key === "k") && rows.length) {
+      e.preventDefault();
+      var next = at < 0 ? 0 : at + (e.key === "j" ? 1 : -1);
+      moveTo(rows[Math.max(0, Math.min(rows.length - 1, next))]);
+    } else if (e.key === "x" && current) {
+      var tick = current.querySelector("[data-select-row]");
+      if (tick) { e.preventDefault(); tick.click(); }
+    } else if (e.key === "?") {
+      var help = document.getElementById("shortcuts-dialog");
+      if (help) { e.preventDefault(); help.showModal(); }
+    }
+  });
+
+  // Focus stays where the user was when htmx swaps the table (a sort header, a page
+  // link, a row's action): the same control, found again by its key, or its row.
+  var focused = null;
+  function keyOf(el) {
+    return el.getAttribute("data-focus-key") || el.getAttribute("aria-label") || el.id || "";
+  }
+  document.addEventListener("htmx:beforeRequest", function () {
+    var el = document.activeElement;
+    if (!el || el === document.body || !el.closest("[data-list]")) { focused = null; return; }
+    var row = el.closest("tr[id]");
+    focused = { key: keyOf(el), row: row ? row.id : "" };
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!focused) return;
+    var wanted = focused;
+    focused = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;  // kept
+    var found = null;
+    if (wanted.key) {
+      var key = CSS.escape(wanted.key);
+      found = document.querySelector('[data-focus-key="' + key + '"], [aria-label="' + key + '"]');
+    }
+    var row = wanted.row && document.getElementById(wanted.row);
+    if (!found && row) found = row.querySelector("button:not([disabled])") || row.querySelector("a");
+    if (!found) {
+      found = document.querySelector("[data-list]");
+      if (found) found.tabIndex = -1;
+    }
+    if (found) found.focus();
+  });
+
   // Every swap (a new table, a re-rendered row, a history restore) may change the selection.
   document.addEventListener("htmx:load", updateBulk);
   document.addEventListener("DOMContentLoaded", updateBulk);

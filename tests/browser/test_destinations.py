@@ -180,6 +180,7 @@ def test_bulk_ignore(signed_in):
 def test_row_actions_name_their_number(signed_in):
     page = signed_in
     tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
     row = rows(page).first
     number = row.locator(".phone").inner_text()
     for action in ("Track", "Ignore", "Delete"):
@@ -193,6 +194,7 @@ def test_row_actions_name_their_number(signed_in):
 def test_a_message_overlays_the_page_without_moving_it(signed_in):
     page = signed_in
     tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
     table = page.locator("#destination-table")
     before = table.bounding_box()
     rows(page).first.get_by_role("button", name="Ignore").click()
@@ -210,3 +212,52 @@ def test_deleting_a_tracked_number_warns_of_its_ring_pool(signed_in):
     dialog = page.locator("#confirm-dialog")
     expect(dialog).to_contain_text(f"It is tracked by the ring pool “{pool}”")
     dialog.get_by_role("button", name="Cancel").click()
+
+
+def test_keyboard_shortcuts(signed_in):
+    page = signed_in
+    page.locator("h1").click()  # nothing focused in a field
+    page.keyboard.press("/")
+    expect(page.get_by_role("searchbox")).to_be_focused()
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    second = rows(page).nth(1)
+    expect(second).to_have_class(re.compile(r"\brow-current\b"))
+    page.keyboard.press("k")
+    expect(rows(page).first).to_have_class(re.compile(r"\brow-current\b"))
+    page.keyboard.press("x")
+    expect(rows(page).first.locator("[data-select-row]")).to_be_checked()
+    expect(page.locator("[data-selected-count]")).to_have_text("1 selected")
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_hidden()
+
+
+def test_shift_click_ticks_a_range(signed_in):
+    page = signed_in
+    boxes = page.locator("#destination-table [data-select-row]")
+    boxes.nth(1).click()
+    boxes.nth(4).click(modifiers=["Shift"])
+    for n in range(1, 5):
+        expect(boxes.nth(n)).to_be_checked()
+    expect(boxes.nth(0)).not_to_be_checked()
+    expect(page.locator("[data-selected-count]")).to_have_text("4 selected")
+
+
+def test_focus_stays_after_sorting_and_row_actions(signed_in):
+    page = signed_in
+    page.locator("thead th", has_text="Campaign").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"sort_by=campaign"))
+    expect(page.locator('[data-focus-key="sort-campaign"]')).to_be_focused()
+
+    tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    row = rows(page).first
+    row_id = row.get_attribute("id")
+    number = row.locator(".phone").inner_text()
+    row.get_by_role("button", name=f"Ignore {number}", exact=True).click()
+    expect(
+        page.locator(f"#{row_id}").get_by_role("button", name=f"Un-ignore {number}")
+    ).to_be_focused()
