@@ -305,6 +305,14 @@ def _pretty_json(value) -> str:
 # --- row actions ----------------------------------------------------------------------------
 
 
+def _undo(request: HtmxHttpRequest, url_name: str, destination: Destination, label: str) -> str:
+    """A message's Undo: the opposite action for the same row and list state (see
+    components/messages.html), as ``undo|<url>|<row id>|<accessible label>``."""
+    query = request.GET.urlencode()
+    url = reverse(url_name, args=[destination.remote_id]) + (f"?{query}" if query else "")
+    return f"undo|{url}|destination-{destination.remote_id}|{label}"
+
+
 def _after_row_action(request: HtmxHttpRequest, destination: Destination) -> HttpResponse:
     if is_partial(request):
         return _row_response(request, destination)
@@ -318,7 +326,11 @@ def destination_ignore(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
     outcome = services.destination_ignore(destination=destination, user=request.user)
     number = destination.phone_number
     if outcome == services.Outcome.DONE:
-        messages.success(request, f"Ignored {number}. Un-ignore it any time.")
+        messages.success(
+            request,
+            f"Ignored {number}.",
+            extra_tags=_undo(request, "destinations:unignore", destination, f"Un-ignore {number}"),
+        )
     elif outcome == services.Outcome.TRACKED:
         messages.warning(request, f"{number} is tracked by a ring pool, so it cannot be ignored.")
     else:
@@ -333,7 +345,11 @@ def destination_unignore(request: HtmxHttpRequest, remote_id: int) -> HttpRespon
     outcome = services.destination_unignore(destination=destination, user=request.user)
     number = destination.phone_number
     if outcome == services.Outcome.DONE:
-        messages.success(request, f"{number} is no longer ignored.")
+        messages.success(
+            request,
+            f"{number} is no longer ignored.",
+            extra_tags=_undo(request, "destinations:ignore", destination, f"Ignore {number} again"),
+        )
     elif outcome == services.Outcome.INVOCA_IGNORED:
         messages.warning(
             request,

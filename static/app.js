@@ -26,6 +26,30 @@
     if (btn) btn.closest(".message").remove();
   });
 
+  // A message with an Undo: gone once its Undo was sent, and by itself after ten seconds
+  // (later while the pointer or the focus is on it).
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var message = e.target.closest && e.target.closest(".message");
+    if (message && e.target.matches(".message-undo")) message.remove();
+  });
+  function autohide(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll("[data-autohide]").forEach(function (message) {
+      if (message.dataset.hiding) return;
+      message.dataset.hiding = "1";
+      message.querySelectorAll(".message-undo").forEach(function (undo) {
+        if (!document.querySelector(undo.getAttribute("hx-target"))) undo.remove();  // not on this page
+      });
+      (function wait() {
+        setTimeout(function () {
+          if (message.matches(":hover") || message.contains(document.activeElement)) wait();
+          else message.remove();
+        }, 10000);
+      })();
+    });
+  }
+  document.addEventListener("htmx:load", function (e) { autohide(e.detail.elt || document); });
+  document.addEventListener("DOMContentLoaded", function () { autohide(document); });
+
   // Confirmations: an in-page <dialog> naming what will happen, for htmx requests
   // (hx-confirm) and for plain forms with data-confirm.
   function confirmDialog(text, okLabel) {

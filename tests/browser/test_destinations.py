@@ -261,3 +261,24 @@ def test_focus_stays_after_sorting_and_row_actions(signed_in):
     expect(
         page.locator(f"#{row_id}").get_by_role("button", name=f"Un-ignore {number}")
     ).to_be_focused()
+
+
+def test_undo_an_ignore_from_its_message(signed_in):
+    page = signed_in
+    tab(page, "Discovered").click()
+    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
+    discovered = tab(page, "Discovered").locator(".count").inner_text()
+    row = rows(page).first
+    row_id = row.get_attribute("id")
+    number = row.locator(".phone").inner_text()
+    row.get_by_role("button", name=f"Ignore {number}", exact=True).click()
+    expect(page.locator(f"#{row_id} .badge-ignored")).to_be_visible()
+    toast = page.locator("#messages .message", has_text=f"Ignored {number}.")
+    toast.get_by_role("button", name=f"Undo: Un-ignore {number}").click()
+    expect(page.locator(f"#{row_id} .badge-discovered")).to_be_visible()
+    expect(tab(page, "Discovered").locator(".count")).to_have_text(discovered)
+    expect(page.locator("#messages")).to_contain_text(f"{number} is no longer ignored.")
+    expect(toast).to_have_count(0)
+    remote_id = int(row_id.removeprefix("destination-"))
+    assert not IgnoreRecord.objects.filter(remote_id=remote_id).exists()
+    assert same_document(page)

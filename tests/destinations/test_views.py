@@ -293,6 +293,22 @@ class TestIgnoreAction:
         # The re-rendered row's own actions still carry the list state.
         assert f"/destinations/{d.remote_id}/unignore/?status=discovered&amp;query=202" in body
 
+    def test_the_message_offers_undo_for_the_same_row_and_state(self, editor_client, rows):
+        d = rows["a"]
+        response = editor_client.post(
+            f"/destinations/{d.remote_id}/ignore/?status=discovered&query=202", **HX
+        )
+        undo = parse(response).select_one('#messages[hx-swap-oob="true"] .message-undo')
+        assert (
+            undo["hx-post"] == f"/destinations/{d.remote_id}/unignore/?status=discovered&query=202"
+        )
+        assert undo["hx-target"] == f"#destination-{d.remote_id}"
+        assert undo["aria-label"] == "Undo: Un-ignore 202-555-0101"
+        again = editor_client.post(undo["hx-post"], **HX)
+        assert Destination.objects.get(pk=d.pk).status == Status.DISCOVERED
+        redo = parse(again).select_one('#messages[hx-swap-oob="true"] .message-undo')
+        assert redo["hx-post"] == f"/destinations/{d.remote_id}/ignore/?status=discovered&query=202"
+
     def test_the_all_matching_count_follows_an_ignore(self, editor_client):
         made = [make_destination() for _ in range(30)]
         response = editor_client.post(
