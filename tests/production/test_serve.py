@@ -301,6 +301,8 @@ def test_https_behind_a_proxy(database_url, live_sandbox, tmp_path):
         assert proxied.status_code == 200
         assert "; secure" in proxied.headers["Set-Cookie"].lower()
         assert proxied.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+        health = requests.get(f"{server.url}/healthz", timeout=5, allow_redirects=False)
+        assert health.status_code == 200  # a load balancer may ask over plain http
     finally:
         server.stop()
 
