@@ -111,3 +111,7 @@ class IgnoreRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_number} ignored"
+
+
+# Bulk jobs live in their own module; imported here so that Django finds the models.
+from .jobs import BulkJob, BulkJobRow  # noqa: E402, F401

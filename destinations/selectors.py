@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from invoca_admin.core.models import AuditEntry
 
+from .jobs import BulkJob, BulkJobRow
 from .models import Destination, IgnoreRecord, Status
 from .sync import digits
 
@@ -205,3 +206,32 @@ def destination_audit_history(*, remote_id: int, limit: int = 50) -> list[AuditE
         .select_related("user")
         .order_by("-at", "-pk")[:limit]
     )
+
+
+# --- bulk jobs (models in jobs.py, services in bulk.py) ----------------------------------
+
+
+def bulk_job_get(*, job_id: int) -> BulkJob | None:
+    return BulkJob.objects.filter(pk=job_id).first()
+
+
+def bulk_job_list() -> QuerySet[BulkJob]:
+    """Every job, newest first."""
+    return BulkJob.objects.order_by("-created_at", "-pk")
+
+
+def bulk_job_rows(*, job: BulkJob, outcome: str = "") -> QuerySet[BulkJobRow]:
+    """A job's rows in selection order, of one outcome or all."""
+    rows = BulkJobRow.objects.filter(job=job)
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    return rows.order_by("pk")
+
+
+def bulk_job_outcome_counts(*, job: BulkJob) -> dict[str, int]:
+    """{"all": n, "done": n, "gone": n, ...} for a job's rows, in one aggregate query."""
+    counts = BulkJobRow.objects.filter(job=job).aggregate(
+        all=Count("pk"),
+        **{value: Count("pk", filter=Q(outcome=value)) for value in BulkJobRow.Outcome.values},
+    )
+    return {key: value or 0 for key, value in counts.items()}

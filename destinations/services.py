@@ -3,9 +3,6 @@
 Every write is recorded in the audit log, whether it succeeded or failed.
 """
 
-import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,12 +10,9 @@ from django.db import transaction
 
 from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
-    InvocaAuthError,
     InvocaClient,
     InvocaError,
-    InvocaNotConfigured,
     InvocaNotFound,
-    InvocaUnavailable,
     get_client,
 )
 
@@ -27,11 +21,7 @@ from .selectors import AUDIT_TARGET_TYPE
 
 User = AbstractBaseUser | AnonymousUser | None
 
-# Bulk writes are bounded: local writes by row count, Invoca deletes (one call each)
-# by row count and by a time budget so that a request always ends.
-BULK_MAX = 1000
-BULK_DELETE_MAX = 100
-BULK_DELETE_SECONDS = 20.0
+# Bulk writes of any size run as background jobs: see bulk.py.
 
 
 class Outcome(StrEnum):
@@ -39,14 +29,8 @@ class Outcome(StrEnum):
     ALREADY = "already"  # nothing to do: already ignored / not ignored / already deleted
     TRACKED = "tracked"  # a tracked destination cannot be ignored
     INVOCA_IGNORED = "invoca_ignored"  # ignored in Invoca itself: the dashboard can't undo it
-
-
-@dataclass
-class BulkResult:
-    done: list[Destination] = field(default_factory=list)
-    unchanged: list[tuple[Destination, str]] = field(default_factory=list)
-    failed: list[tuple[Destination, str]] = field(default_factory=list)
-    not_attempted: list[tuple[Destination, str]] = field(default_factory=list)
+    STILL_THERE = "still_there"  # a re-check found the destination still at Invoca
+    UNKNOWN = "unknown"  # a re-check could not reach Invoca either
 
 
 def _audit(*, user: User, action: str, destination: Destination, **kwargs) -> None:
@@ -115,7 +99,9 @@ def destination_delete(
     """Delete at Invoca first; only once Invoca agreed, remove the cached row.
 
     A 404 means someone already deleted it: the cache row goes too (Outcome.ALREADY).
-    Any other InvocaError is audited and raised; the cached row is kept.
+    Any other InvocaError is audited and raised; the cached row is kept. When Invoca's
+    reply never came (`InvocaUnavailable.outcome_unknown`), the audit entry says the
+    outcome is unknown; `destination_delete_recheck` settles it.
     """
     try:
         if client is None:
@@ -129,87 +115,50 @@ def destination_delete(
     except InvocaError as exc:
         _audit(user=user, action="delete", destination=destination, error=exc)
         raise
-    with transaction.atomic():
-        IgnoreRecord.objects.filter(remote_id=destination.remote_id).delete()
-        Destination.objects.filter(pk=destination.pk).delete()
-        _audit(
-            user=user,
-            action="delete",
-            destination=destination,
-            detail="Invoca no longer had it (404): counted as deleted."
-            if outcome == Outcome.ALREADY
-            else "",
-        )
+    _delete_cached(
+        destination=destination,
+        user=user,
+        detail="Invoca no longer had it (404): counted as deleted."
+        if outcome == Outcome.ALREADY
+        else "",
+    )
     return outcome
 
 
-# --- bulk ---------------------------------------------------------------------------------
-
-
-def destinations_ignore(*, destinations: Iterable[Destination], user: User) -> BulkResult:
-    result = BulkResult()
+def _delete_cached(*, destination: Destination, user: User, detail: str) -> None:
     with transaction.atomic():
-        for destination in destinations:
-            outcome = destination_ignore(destination=destination, user=user)
-            if outcome == Outcome.DONE:
-                result.done.append(destination)
-            elif outcome == Outcome.TRACKED:
-                result.unchanged.append((destination, "tracked"))
-            else:
-                result.unchanged.append((destination, "already ignored"))
-    return result
+        IgnoreRecord.objects.filter(remote_id=destination.remote_id).delete()
+        Destination.objects.filter(remote_id=destination.remote_id).delete()
+        _audit(user=user, action="delete", destination=destination, detail=detail)
 
 
-def destinations_unignore(*, destinations: Iterable[Destination], user: User) -> BulkResult:
-    result = BulkResult()
-    with transaction.atomic():
-        for destination in destinations:
-            outcome = destination_unignore(destination=destination, user=user)
-            if outcome == Outcome.DONE:
-                result.done.append(destination)
-            elif outcome == Outcome.INVOCA_IGNORED:
-                result.unchanged.append((destination, "ignored in Invoca"))
-            else:
-                result.unchanged.append((destination, "not ignored"))
-    return result
-
-
-def destinations_delete(
-    *,
-    destinations: Iterable[Destination],
-    user: User,
-    time_budget: float = BULK_DELETE_SECONDS,
-) -> BulkResult:
-    """Delete each destination at Invoca, one call each, and keep going after a failure.
-
-    Errors that are not about one row (not configured, bad token, Invoca unreachable)
-    stop the run: the rest are reported as not attempted. So does the time budget.
-    """
-    result = BulkResult()
-    pending = list(destinations)
-    deadline = time.monotonic() + time_budget
+def destination_delete_recheck(
+    *, destination: Destination, user: User, client: InvocaClient | None = None
+) -> Outcome:
+    """After a delete whose reply never came: ask Invoca (a GET) whether the destination
+    is still there. Gone (404): the delete happened; the cache row goes, audited (DONE).
+    Still there: audited as not deleted (STILL_THERE). Invoca unreachable: UNKNOWN."""
     try:
-        client = get_client()
-    except InvocaNotConfigured as exc:
-        for destination in pending:
-            _audit(user=user, action="delete", destination=destination, error=exc)
-            result.failed.append((destination, exc.message))
-        return result
-    with client:
-        while pending:
-            destination = pending.pop(0)
-            try:
-                destination_delete(destination=destination, user=user, client=client)
-            except (InvocaAuthError, InvocaUnavailable) as exc:
-                result.failed.append((destination, exc.message))
-                result.not_attempted.extend((d, exc.message) for d in pending)
-                break
-            except InvocaError as exc:
-                result.failed.append((destination, exc.message))
-            else:
-                result.done.append(destination)
-            if pending and time.monotonic() > deadline:
-                reason = "stopped after the time limit; try again for the rest"
-                result.not_attempted.extend((d, reason) for d in pending)
-                break
-    return result
+        if client is None:
+            with get_client() as own_client:
+                own_client.get_destination(destination.remote_id)
+        else:
+            client.get_destination(destination.remote_id)
+    except InvocaNotFound:
+        _delete_cached(
+            destination=destination,
+            user=user,
+            detail="Re-checked after Invoca's reply never came: it is gone, so it was deleted.",
+        )
+        return Outcome.DONE
+    except InvocaError:
+        return Outcome.UNKNOWN
+    _audit(
+        user=user,
+        action="delete",
+        destination=destination,
+        error=InvocaError(
+            "Re-checked after Invoca's reply never came: it is still there, not deleted."
+        ),
+    )
+    return Outcome.STILL_THERE

@@ -17,17 +17,23 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from invoca_admin.core import lists
 from invoca_admin.core.htmx import HtmxHttpRequest, is_partial
 from invoca_admin.core.http import parse_ids, safe_redirect_url
 from invoca_admin.invoca import Destination as RemoteDestination
-from invoca_admin.invoca import InvocaError
+from invoca_admin.invoca import InvocaError, InvocaUnavailable
 
-from . import services
+from . import bulk, services, tasks
 from .forms import DestinationFilterForm
+from .jobs import BulkJob, BulkJobRow
 from .models import Destination, Status
 from .selectors import (
+    bulk_job_get,
+    bulk_job_list,
+    bulk_job_outcome_counts,
+    bulk_job_rows,
     destination_audit_history,
     destination_campaign_choices,
     destination_get,
@@ -69,6 +75,9 @@ def _permissions(request: HtmxHttpRequest) -> dict:
     }
 
 
+BACKGROUND = "It runs in the background: you can follow its progress, leave the page and cancel it."
+
+
 def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
     """The bulk bar: its actions for this user, and the filter "all matching" stands for."""
     actions = []
@@ -78,15 +87,15 @@ def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
                 "value": "ignore",
                 "verb": "Ignore",
                 "label": "Ignore",
-                "ask": "Ignore {what}?",
-                "confirm": "Ignore the selected destinations?",
+                "ask": "Ignore {what}? " + BACKGROUND + " Afterwards it can be undone.",
+                "confirm": "Ignore the selected destinations? " + BACKGROUND,
             },
             {
                 "value": "unignore",
                 "verb": "Un-ignore",
                 "label": "Un-ignore",
-                "ask": "Un-ignore {what}?",
-                "confirm": "Un-ignore the selected destinations?",
+                "ask": "Un-ignore {what}? " + BACKGROUND,
+                "confirm": "Un-ignore the selected destinations? " + BACKGROUND,
             },
         ]
     if permissions["can_delete"]:
@@ -96,8 +105,9 @@ def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
                 "verb": "Delete",
                 "label": "Delete…",
                 "css": "btn-danger",
-                "ask": "Delete {what} from Invoca? This cannot be undone.",
-                "confirm": "Delete the selected destinations from Invoca? This cannot be undone.",
+                "ask": "Delete {what} from Invoca? This cannot be undone. " + BACKGROUND,
+                "confirm": "Delete the selected destinations from Invoca? This cannot be undone. "
+                + BACKGROUND,
             }
         )
     filters = form.filters
@@ -368,6 +378,18 @@ def destination_delete(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
     deleted = False
     try:
         outcome = services.destination_delete(destination=destination, user=request.user)
+    except InvocaUnavailable as exc:
+        if exc.outcome_unknown:
+            # Settled in the background (a GET of the destination), audited either way.
+            user_id = request.user.pk if request.user.is_authenticated else None
+            tasks.recheck_delete.enqueue(destination.remote_id, number, user_id)
+            messages.warning(
+                request,
+                f"{exc.message} Whether {number} was deleted is being checked in the "
+                "background; the list and the audit log will say.",
+            )
+        else:
+            messages.error(request, f"Could not delete {number}: {exc.message} It was kept.")
     except InvocaError as exc:
         messages.error(request, f"Could not delete {number}: {exc.message} It was kept.")
     else:
@@ -387,90 +409,199 @@ def destination_delete(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
     return redirect(target)
 
 
-# --- bulk actions ---------------------------------------------------------------------------
+# --- bulk actions: background jobs (services in bulk.py, models in jobs.py) -----------------
 
-BULK_ACTIONS = {
-    # action: (permission needed, service, past tense for the summary, most rows at once)
-    "ignore": (
-        "destinations.change_destination",
-        services.destinations_ignore,
-        "Ignored",
-        services.BULK_MAX,
-    ),
-    "unignore": (
-        "destinations.change_destination",
-        services.destinations_unignore,
-        "Un-ignored",
-        services.BULK_MAX,
-    ),
-    "delete": (
-        "destinations.delete_destination",
-        services.destinations_delete,
-        "Deleted",
-        services.BULK_DELETE_MAX,
-    ),
+BULK_PERMISSIONS = {
+    BulkJob.Action.IGNORE: "destinations.change_destination",
+    BulkJob.Action.UNIGNORE: "destinations.change_destination",
+    BulkJob.Action.DELETE: "destinations.delete_destination",
 }
-
-
-def _bulk_selection(request: HtmxHttpRequest):
-    """The rows a bulk action applies to: the ticked ids, or every row matching the
-    filter sent in the POST body when "all matching" was chosen."""
-    if request.POST.get("select_all"):
-        return destination_list(filters=DestinationFilterForm(request.POST).filters)
-    ids = parse_ids(request.POST.getlist("ids"))
-    return Destination.objects.filter(remote_id__in=ids).order_by("phone_digits", "pk")
-
-
-def _summary(verb: str, result: services.BulkResult) -> tuple[int, str]:
-    """One message for a bulk action: what succeeded, what did not and why."""
-
-    def listed(items: list[tuple[Destination, str]]) -> str:
-        shown = "; ".join(f"{d.phone_number} ({reason.rstrip('.')})" for d, reason in items[:5])
-        more = len(items) - 5
-        return shown + (f"; and {more} more" if more > 0 else "")
-
-    done = len(result.done)
-    parts = [f"{verb} {done} destination{'s' if done != 1 else ''}."]
-    if result.unchanged:
-        parts.append(f"{len(result.unchanged)} left as they were: {listed(result.unchanged)}.")
-    if result.failed:
-        parts.append(f"{len(result.failed)} failed: {listed(result.failed)}.")
-    if result.not_attempted:
-        parts.append(f"{len(result.not_attempted)} not attempted: {listed(result.not_attempted)}.")
-    if result.failed or result.not_attempted:
-        level = messages.ERROR if not done else messages.WARNING
-    elif not done:
-        level = messages.INFO
-    else:
-        level = messages.SUCCESS
-    return level, " ".join(parts)
+JOB_TEMPLATE = "destinations/job.html"
 
 
 @require_POST
 def destination_bulk(request: HtmxHttpRequest) -> HttpResponse:
+    """Record a bulk job (the ticked ids, or every row matching the filter in the POST
+    body) and hand it to the background worker; then show the job's page."""
     action = request.POST.get("action", "")
-    if action not in BULK_ACTIONS:
+    if action not in BULK_PERMISSIONS:
         if not request.user.has_perm("destinations.change_destination"):
             raise PermissionDenied
         messages.error(request, "Choose Ignore, Un-ignore or Delete for the selected rows.")
+        return _back_to_list_response(request)
+    if not request.user.has_perm(BULK_PERMISSIONS[action]):
+        raise PermissionDenied
+    if request.POST.get("select_all"):
+        form = DestinationFilterForm(request.POST)
+        job = bulk.bulk_job_create(action=action, user=request.user, filter_query=form.canonical())
+        count = destination_list(filters=form.filters).count()
     else:
-        permission, run, verb, limit = BULK_ACTIONS[action]
-        if not request.user.has_perm(permission):
-            raise PermissionDenied
-        selection = _bulk_selection(request)
-        total = selection.count()
-        if total == 0:
+        ids = parse_ids(request.POST.getlist("ids"))
+        if not ids:
             messages.warning(request, "Nothing was selected: tick some rows first.")
-        elif total > limit:
-            messages.error(
-                request,
-                f"{total:,} destinations are selected; at most {limit:,} can be "
-                f"{verb.lower()} at once. Narrow the search or filter first.",
-            )
-        else:
-            result = run(destinations=list(selection), user=request.user)
-            level, text = _summary(verb, result)
-            messages.add_message(request, level, text)
+            return _back_to_list_response(request)
+        job = bulk.bulk_job_create(action=action, user=request.user, ids=ids)
+        count = job.total
+    doing, _done = bulk.ACTION_VERBS[action]
+    messages.info(
+        request,
+        f"{doing} {count:,} destination{'s' if count != 1 else ''} in the background. "
+        "You may leave this page; Background jobs lists it.",
+    )
+    tasks.bulk_job_start(job)
+    return _redirect(request, job.get_absolute_url())
+
+
+def _redirect(request: HtmxHttpRequest, url: str) -> HttpResponse:
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _back_to_list_response(request: HtmxHttpRequest) -> HttpResponse:
     if is_partial(request):
         return _table_response(request)
     return redirect(_back_to_list(request))
+
+
+def _require_job_access(request: HtmxHttpRequest) -> None:
+    """Who may bulk-act may see the jobs (the job page is a partial of its own too)."""
+    if not any(request.user.has_perm(p) for p in set(BULK_PERMISSIONS.values())):
+        raise PermissionDenied
+
+
+def _get_job(job_id: int) -> BulkJob:
+    job = bulk_job_get(job_id=job_id)
+    if job is None:
+        raise Http404("There is no such background job.")
+    return job
+
+
+JOB_OUTCOME_TABS = (("", "All"), *BulkJobRow.Outcome.choices)
+
+
+def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict:
+    may_act = request.user.has_perm(BULK_PERMISSIONS.get(job.action, "-"))
+    return {
+        "job": job,
+        "summary": bulk.bulk_job_summary(job),
+        "can_cancel": may_act and job.is_active and not job.cancel_requested,
+        "can_retry": may_act and not job.is_active and (job.failed or job.pending),
+        "can_undo": request.user.has_perm("destinations.change_destination")
+        and bulk.bulk_job_can_undo(job),
+        "verb": bulk.ACTION_VERBS[job.action][0] if job.action in bulk.ACTION_VERBS else "",
+    }
+
+
+@require_GET
+def destination_jobs(request: HtmxHttpRequest) -> HttpResponse:
+    """Recent background jobs, newest first."""
+    _require_job_access(request)
+    page = Paginator(bulk_job_list(), 25).get_page(request.GET.get("page"))
+    return render(request, "destinations/jobs.html", {"page": page})
+
+
+@require_GET
+def destination_job(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    """A job's progress (polled while it runs) and, below, the outcome of every row."""
+    _require_job_access(request)
+    job = _get_job(job_id)
+    context = _job_context(request, job)
+    if is_partial(request) and request.GET.get("poll"):
+        if job.is_active:
+            return render(request, f"{JOB_TEMPLATE}#progress", context)
+        # It just finished: load the page again (its outcomes), the summary (and Undo) in
+        # a message.
+        _finished_message(request, job)
+        return HttpResponseClientRedirect(job.get_absolute_url())
+    outcome = request.GET.get("outcome", "")
+    if outcome not in BulkJobRow.Outcome.values:
+        outcome = ""
+    counts = bulk_job_outcome_counts(job=job)
+    rows = Paginator(bulk_job_rows(job=job, outcome=outcome), 50).get_page(request.GET.get("page"))
+    context.update(
+        outcome=outcome,
+        rows=rows,
+        tabs=[
+            {
+                "value": value,
+                "label": label,
+                "count": counts.get(value or "all", 0),
+                "current": value == outcome,
+                "qs": f"?outcome={value}" if value else "?",
+            }
+            for value, label in JOB_OUTCOME_TABS
+        ],
+    )
+    template = f"{JOB_TEMPLATE}#outcomes" if is_partial(request) else JOB_TEMPLATE
+    return render(request, template, context)
+
+
+def _finished_message(request: HtmxHttpRequest, job: BulkJob) -> None:
+    level = (
+        messages.SUCCESS
+        if job.status == BulkJob.Status.DONE and not job.failed
+        else (messages.WARNING)
+    )
+    undo = ""
+    if request.user.has_perm("destinations.change_destination") and bulk.bulk_job_can_undo(job):
+        url = reverse("destinations:job_undo", args=[job.pk])
+        undo = f"undo|{url}|job-{job.pk}|Un-ignore the {job.done:,} rows this job ignored"
+    messages.add_message(request, level, bulk.bulk_job_summary(job), extra_tags=undo)
+
+
+def _job_to_act_on(request: HtmxHttpRequest, job_id: int) -> BulkJob:
+    """The job, when this user may do its action (cancel and retry it)."""
+    job = _get_job(job_id)
+    if not request.user.has_perm(BULK_PERMISSIONS.get(job.action, "-")):
+        raise PermissionDenied
+    return job
+
+
+@require_POST
+def destination_job_cancel(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = bulk.bulk_job_cancel(job=_job_to_act_on(request, job_id))
+    if job.status == BulkJob.Status.CANCELLED:
+        messages.info(request, "Cancelled before it started: nothing was changed.")
+    elif job.is_active:
+        messages.info(request, "Cancelling: the job stops after the rows it is working on.")
+    else:
+        messages.info(request, "The job had already finished.")
+    return _redirect(request, job.get_absolute_url())
+
+
+def _start_follow_up(
+    request: HtmxHttpRequest, job: BulkJob, follow_up: BulkJob | None, *, started: str, none: str
+) -> HttpResponse:
+    """After Retry or Undo: the new job's page, or the old one's saying there was nothing."""
+    if follow_up is None:
+        messages.info(request, none)
+        return _redirect(request, job.get_absolute_url())
+    messages.info(request, started)
+    tasks.bulk_job_start(follow_up)
+    return _redirect(request, follow_up.get_absolute_url())
+
+
+@require_POST
+def destination_job_retry(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = _job_to_act_on(request, job_id)
+    return _start_follow_up(
+        request,
+        job,
+        bulk.bulk_job_retry(job=job, user=request.user),
+        started=f"Retrying the failed rows of job #{job.pk} in the background.",
+        none="Nothing to retry: no row failed or was left out.",
+    )
+
+
+@require_POST
+@permission_required("destinations.change_destination", raise_exception=True)
+def destination_job_undo(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
+    job = _get_job(job_id)
+    return _start_follow_up(
+        request,
+        job,
+        bulk.bulk_job_undo(job=job, user=request.user),
+        started=f"Un-ignoring the {job.done:,} rows job #{job.pk} ignored, in the background.",
+        none="Nothing to undo: this job ignored no rows.",
+    )

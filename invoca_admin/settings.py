@@ -22,6 +22,8 @@ env = environ.Env(
     INVOCA_CACHE_TTL=(int, 900),
     INVOCA_CONNECT_TIMEOUT=(float, 5.0),
     INVOCA_READ_TIMEOUT=(float, 30.0),
+    # A write and its retries end within this (well under gunicorn's 30 s worker timeout).
+    INVOCA_WRITE_TIMEOUT=(float, 10.0),
     INVOCA_SYNC_CONCURRENCY=(int, 4),
     INVOCA_SYNC_PAGE_SIZE=(int, 500),
     HTTPS=(bool, False),
@@ -222,6 +224,7 @@ INVOCA_API_TOKEN = env("INVOCA_API_TOKEN")
 INVOCA_CACHE_TTL = env("INVOCA_CACHE_TTL")
 INVOCA_CONNECT_TIMEOUT = env("INVOCA_CONNECT_TIMEOUT")
 INVOCA_READ_TIMEOUT = env("INVOCA_READ_TIMEOUT")
+INVOCA_WRITE_TIMEOUT = env("INVOCA_WRITE_TIMEOUT")
 INVOCA_SYNC_CONCURRENCY = env("INVOCA_SYNC_CONCURRENCY")
 INVOCA_SYNC_PAGE_SIZE = env("INVOCA_SYNC_PAGE_SIZE")
 # Networks that generate ring pool ids let the create form leave `id_from_network` empty.

@@ -30,7 +30,9 @@
         ? "All " + count.toLocaleString() + " matching " + nouns + " selected"
         : count.toLocaleString() + " selected";
     form.classList.toggle("has-selection", count > 0);
-    var what = count.toLocaleString() + " " + (count === 1 ? form.getAttribute("data-noun") : nouns);
+    var what = allMatching
+      ? "all " + count.toLocaleString() + " matching " + nouns
+      : count.toLocaleString() + " " + (count === 1 ? form.getAttribute("data-noun") : nouns);
     var labels = checked.map(function (box) { return box.getAttribute("data-label") || ""; });
     if (!allMatching && labels.length && labels.length <= 5) what += " (" + labels.join(", ") + ")";
     form.querySelectorAll("[data-bulk-action]").forEach(function (button) {

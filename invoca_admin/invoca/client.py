@@ -66,4 +66,5 @@ def get_client() -> InvocaClient:
         api_version=getattr(settings, "INVOCA_API_VERSION", None) or DEFAULT_API_VERSION,
         connect_timeout=float(getattr(settings, "INVOCA_CONNECT_TIMEOUT", None) or 5.0),
         read_timeout=float(getattr(settings, "INVOCA_READ_TIMEOUT", None) or 30.0),
+        write_timeout=float(getattr(settings, "INVOCA_WRITE_TIMEOUT", None) or 10.0),
     )

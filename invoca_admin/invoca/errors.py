@@ -79,7 +79,11 @@ class InvocaServerError(InvocaError):
 
 
 class InvocaUnavailable(InvocaError):
-    """No reply at all: a timeout or a connection error (always raised ``from`` the cause)."""
+    """No reply at all: a timeout or a connection error (always raised ``from`` the cause).
+
+    ``outcome_unknown``: a write that may have reached Invoca but whose reply never came;
+    whether it took effect must be re-checked.
+    """
 
     def __init__(
         self,
@@ -88,6 +92,8 @@ class InvocaUnavailable(InvocaError):
         payload: dict | None = None,
         *,
         timed_out: bool = False,
+        outcome_unknown: bool = False,
     ):
         super().__init__(message, status, payload)
         self.timed_out = timed_out
+        self.outcome_unknown = outcome_unknown

@@ -9,6 +9,12 @@ mapped to one exception tree (``errors.py``).
   5xx and 429 (honouring ``Retry-After``), for idempotent calls only: GET, PUT,
   DELETE, and POST when the body carries an ``id_from_network`` (Invoca treats that
   as an upsert). 401/403/404 are never retried.
+* Writes (DELETE, POST, PUT) have a budget of their own, ``write_timeout`` (the
+  setting ``INVOCA_WRITE_TIMEOUT``), well under the web and worker limits: every
+  attempt and every retry of a write ends within it. When a write gives up after a
+  reply that never came (a read timeout, a connection dropped after sending), it
+  raises :class:`InvocaUnavailable` with ``outcome_unknown=True``: the caller records
+  that and re-checks with a GET. A non-idempotent POST is never retried.
 
 One transport may be shared by threads making concurrent GETs: it keeps no
 per-request state and its session pools up to ``POOL_MAXSIZE`` connections.
@@ -173,6 +179,25 @@ def _connection_reason(exc: BaseException) -> str:
     return "the connection failed"
 
 
+WRITE_METHODS = frozenset({"DELETE", "POST", "PUT"})
+
+
+def _reply_lost(exc: requests.RequestException) -> bool:
+    """True when the request may have reached Invoca but its reply never came back (a read
+    timeout, a connection dropped mid-way); False when it surely never left (refused,
+    unresolvable host, a connect timeout, a failed TLS handshake)."""
+    if isinstance(exc, requests.ConnectTimeout | requests.exceptions.SSLError):
+        return False
+    if isinstance(exc, requests.Timeout | requests.exceptions.ChunkedEncodingError):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        return _connection_reason(exc) not in (
+            "connection refused",
+            "the host name could not be resolved",
+        )
+    return False
+
+
 def _retry_after_seconds(response: requests.Response) -> float | None:
     """``Retry-After`` as seconds (delta-seconds or an HTTP date), or ``None``."""
     value = (response.headers.get("Retry-After") or "").strip()
@@ -261,6 +286,7 @@ class Transport:
         api_version: str = DEFAULT_API_VERSION,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        write_timeout: float = 10.0,
         max_retries: int = 3,
         backoff_factor: float = 0.5,
         backoff_max: float = 8.0,
@@ -280,6 +306,7 @@ class Transport:
         self.api_version = api_version or DEFAULT_API_VERSION
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.write_timeout = write_timeout
         self.max_retries = max(0, int(max_retries))
         self.backoff_factor = backoff_factor
         self.backoff_max = backoff_max
@@ -360,11 +387,15 @@ class Transport:
         attempt already deleted the record (its reply was lost), so it counts as success.
         """
         url = self._base + path + ".json"
-        timeout = (self.connect_timeout, self.read_timeout)
         headers = self._headers(has_body=data is not None)
         attempts = 1 + (self.max_retries if retry else 0)
+        write = method in WRITE_METHODS
+        # A write and all its retries end within write_timeout (see the module docstring).
+        deadline = time.monotonic() + self.write_timeout if write else None
+        maybe_applied = False  # a write sent whose reply never came
         for attempt in range(1, attempts + 1):
             last = attempt == attempts
+            timeout = self._timeout(deadline)
             started = time.monotonic()
             try:
                 response = self._session.request(
@@ -378,7 +409,8 @@ class Transport:
                 )
             except requests.RequestException as exc:
                 elapsed_ms = (time.monotonic() - started) * 1000
-                error = self._unavailable(exc)
+                maybe_applied = maybe_applied or (write and _reply_lost(exc))
+                error = self._unavailable(exc, timeout=timeout, outcome_unknown=maybe_applied)
                 retryable = isinstance(
                     exc,
                     requests.Timeout
@@ -394,9 +426,10 @@ class Transport:
                     attempts,
                     error.message,
                 )
-                if not retryable or last:
+                wait = self._backoff(attempt)
+                if not retryable or last or not self._time_left(deadline, wait):
                     raise error from exc
-                self._sleep(self._backoff(attempt))
+                self._sleep(wait)
                 continue
 
             elapsed_ms = (time.monotonic() - started) * 1000
@@ -417,21 +450,57 @@ class Transport:
                 logger.info("Invoca %s %s: 404 on a retry, already deleted", method, path)
                 return None
             if (status == 429 or status >= 500) and not last:
-                self._sleep(self._backoff(attempt, response))
-                continue
+                wait = self._backoff(attempt, response)
+                if self._time_left(deadline, wait):
+                    self._sleep(wait)
+                    continue
             _raise_for_status(response)  # always raises: the status is not 2xx
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _unavailable(self, exc: requests.RequestException) -> InvocaUnavailable:
+    #: Shortest read timeout worth another attempt of a write (seconds).
+    MIN_WRITE_ATTEMPT = 0.5
+
+    def _timeout(self, deadline: float | None) -> tuple[float, float]:
+        """``(connect, read)`` for one attempt: a write's shrink to what its budget has left."""
+        if deadline is None:
+            return (self.connect_timeout, self.read_timeout)
+        left = max(0.05, deadline - time.monotonic())
+        return (min(self.connect_timeout, left), min(self.write_timeout, left))
+
+    def _time_left(self, deadline: float | None, wait: float) -> bool:
+        """Whether a retry after ``wait`` seconds still fits in a write's budget."""
+        if deadline is None:
+            return True
+        return deadline - time.monotonic() - wait >= self.MIN_WRITE_ATTEMPT
+
+    def _unavailable(
+        self,
+        exc: requests.RequestException,
+        *,
+        timeout: tuple[float, float] | None = None,
+        outcome_unknown: bool = False,
+    ) -> InvocaUnavailable:
+        connect_timeout, read_timeout = timeout or (self.connect_timeout, self.read_timeout)
+        if outcome_unknown:
+            said = (
+                f"Invoca did not answer within {self.write_timeout:g} seconds"
+                if isinstance(exc, requests.Timeout)
+                else "The connection to Invoca broke off before it answered"
+            )
+            return InvocaUnavailable(
+                f"{said}: the change may or may not have been made.",
+                timed_out=isinstance(exc, requests.Timeout),
+                outcome_unknown=True,
+            )
         if isinstance(exc, requests.ConnectTimeout):
             return InvocaUnavailable(
                 f"Could not connect to Invoca at {self._origin} within "
-                f"{self.connect_timeout:g} seconds.",
+                f"{connect_timeout:g} seconds.",
                 timed_out=True,
             )
         if isinstance(exc, requests.Timeout):
             return InvocaUnavailable(
-                f"Invoca did not answer within {self.read_timeout:g} seconds.", timed_out=True
+                f"Invoca did not answer within {read_timeout:g} seconds.", timed_out=True
             )
         if isinstance(exc, requests.ConnectionError):
             return InvocaUnavailable(

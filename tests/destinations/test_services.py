@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-import requests
 from django.core.management import call_command
 
 from destinations import services
@@ -117,62 +116,3 @@ class TestDelete:
             services.destination_delete(destination=d, user=editor)
         assert Destination.objects.filter(pk=d.pk).exists()
         assert audit_rows() == [("destination.delete", str(d.remote_id), "failed")]
-
-
-class TestBulk:
-    def test_bulk_ignore_skips_what_cannot_be_ignored(self, editor):
-        fresh = make_destination()
-        tracked = make_destination(pool=("1", "Pool"))
-        already = make_destination()
-        ignore_locally(already)
-        result = services.destinations_ignore(destinations=[fresh, tracked, already], user=editor)
-        assert result.done == [fresh]
-        assert [(d, why) for d, why in result.unchanged] == [
-            (tracked, "tracked"),
-            (already, "already ignored"),
-        ]
-
-    def test_bulk_unignore_reports_invoca_ignores(self, editor):
-        from django.utils import timezone
-
-        mine = make_destination()
-        ignore_locally(mine)
-        theirs = make_destination(status=Status.IGNORED, ignored_at=timezone.now())
-        result = services.destinations_unignore(destinations=[mine, theirs], user=editor)
-        assert result.done == [mine]
-        assert result.unchanged == [(theirs, "ignored in Invoca")]
-
-    def test_bulk_delete_keeps_going_after_a_failure(
-        self, editor, invoca_settings, invoca_mock, no_retry_wait
-    ):
-        rows = [make_destination() for _ in range(3)]
-        invoca_mock.delete(DELETE_URL.format(id=rows[0].remote_id), json={})
-        invoca_mock.delete(
-            DELETE_URL.format(id=rows[1].remote_id), status=500, json=fixture("error_500.json")
-        )
-        invoca_mock.delete(DELETE_URL.format(id=rows[2].remote_id), json={})
-        result = services.destinations_delete(destinations=rows, user=editor)
-        assert result.done == [rows[0], rows[2]]
-        assert [(d, "error handle 1228118400" in why) for d, why in result.failed] == [
-            (rows[1], True)
-        ]
-        assert list(Destination.objects.values_list("pk", flat=True)) == [rows[1].pk]
-
-    def test_bulk_delete_stops_when_invoca_is_unreachable(
-        self, editor, invoca_settings, invoca_mock, no_retry_wait
-    ):
-        rows = [make_destination() for _ in range(3)]
-        invoca_mock.delete(
-            DELETE_URL.format(id=rows[0].remote_id), body=requests.ConnectionError("refused")
-        )
-        result = services.destinations_delete(destinations=rows, user=editor)
-        assert [d for d, _ in result.failed] == [rows[0]]
-        assert [d for d, _ in result.not_attempted] == rows[1:]
-        assert Destination.objects.count() == 3
-
-    def test_bulk_delete_is_bounded_in_time(self, editor, invoca_settings, invoca_mock):
-        rows = [make_destination() for _ in range(3)]
-        invoca_mock.delete(DELETE_URL.format(id=rows[0].remote_id), json={})
-        result = services.destinations_delete(destinations=rows, user=editor, time_budget=0)
-        assert result.done == [rows[0]]
-        assert [d for d, _ in result.not_attempted] == rows[1:]

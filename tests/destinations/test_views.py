@@ -489,87 +489,11 @@ class TestDeleteAction:
 
 
 class TestBulk:
-    def test_bulk_ignore_takes_the_ids_from_the_post_body(self, editor_client, rows):
-        ids = [rows["a"].remote_id, rows["b"].remote_id, rows["tracked"].remote_id]
-        response = editor_client.post(
-            "/destinations/bulk/?status=discovered", {"action": "ignore", "ids": ids}, **HX
-        )
-        body = html(response)
-        assert body.lstrip().startswith('<div id="destination-table"')
-        assert row_ids(response) == [rows["c"].remote_id]  # the same view: discovered only
-        text = message_text(response)
-        assert "Ignored 2 destinations." in text
-        assert "1 left as they were: 606-555-0106 (tracked)." in text
-        assert set(IgnoreRecord.objects.values_list("remote_id", flat=True)) == {
-            rows["a"].remote_id,
-            rows["b"].remote_id,
-            rows["mine"].remote_id,
-        }
-
-    def test_all_matching_uses_the_filter_in_the_post_body(self, editor_client, rows):
-        response = editor_client.post(
-            "/destinations/bulk/?query=202",
-            {"action": "ignore", "select_all": "1", "query": "202", "status": "discovered"},
-            **HX,
-        )
-        assert "Ignored 2 destinations." in message_text(response)
-        assert Destination.objects.get(pk=rows["c"].pk).status == Status.DISCOVERED
-
-    def test_bulk_unignore(self, editor_client, rows):
-        ids = [rows["mine"].remote_id, rows["theirs"].remote_id]
-        response = editor_client.post(
-            "/destinations/bulk/", {"action": "unignore", "ids": ids}, **HX
-        )
-        text = message_text(response)
-        assert "Un-ignored 1 destination." in text
-        assert "505-555-0105 (ignored in Invoca)" in text
-
-    def test_bulk_delete_summarises_successes_and_failures(
-        self, editor_client, rows, invoca_settings, invoca_mock, no_retry_wait
-    ):
-        invoca_mock.delete(DELETE_URL.format(id=rows["a"].remote_id), json={})
-        invoca_mock.delete(
-            DELETE_URL.format(id=rows["b"].remote_id), status=500, json=fixture("error_500.json")
-        )
-        invoca_mock.delete(
-            DELETE_URL.format(id=rows["c"].remote_id), status=404, json=fixture("error_404.json")
-        )
-        ids = [rows[k].remote_id for k in "abc"]
-        response = editor_client.post("/destinations/bulk/", {"action": "delete", "ids": ids}, **HX)
-        text = message_text(response)
-        assert "Deleted 2 destinations." in text
-        assert (
-            "1 failed: 202-555-0102 (Invoca had an internal error (error handle 1228118400))."
-            in text
-        )
-        assert sorted(row_ids(response)) == sorted(
-            rows[k].remote_id for k in ("b", "mine", "theirs", "tracked")
-        )
-        assert AuditEntry.objects.filter(outcome="failed").count() == 1
-
-    def test_too_many_for_one_bulk_delete_is_refused(self, editor_client, monkeypatch, rows):
-        from destinations import views
-
-        delete = views.BULK_ACTIONS["delete"]
-        monkeypatch.setitem(views.BULK_ACTIONS, "delete", (*delete[:3], 2))
-        response = editor_client.post(
-            "/destinations/bulk/", {"action": "delete", "select_all": "1"}, **HX
-        )
-        assert "6 destinations are selected; at most 2 can be deleted at once" in message_text(
-            response
-        )
-        assert Destination.objects.count() == 6
+    """The bulk bar; the jobs it starts are tested in test_job_views.py."""
 
     def test_nothing_selected_says_so(self, editor_client, rows):
         response = editor_client.post("/destinations/bulk/", {"action": "ignore"}, **HX)
         assert "Nothing was selected" in message_text(response)
-
-    def test_without_js_bulk_redirects_back_to_the_same_view(self, editor_client, rows):
-        response = editor_client.post(
-            "/destinations/bulk/?status=discovered&sort_by=campaign",
-            {"action": "ignore", "ids": [rows["a"].remote_id]},
-        )
-        assert response["Location"] == "/destinations/?status=discovered&sort_by=campaign"
 
     def test_the_bulk_form_posts_with_the_list_state(self, editor_client, rows):
         body = html(editor_client.get(LIST + "?status=discovered&query=202"))
