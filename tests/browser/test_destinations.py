@@ -153,30 +153,6 @@ def test_delete_asks_first_then_removes_the_row(signed_in, sandbox):
     assert sandbox.state.find_destination(number) is None
 
 
-def test_bulk_ignore(signed_in):
-    page = signed_in
-    tab(page, "Discovered").click()
-    expect(tab(page, "Discovered")).to_have_attribute("aria-current", "page")
-    first, second = rows(page).nth(0), rows(page).nth(1)
-    ids = [first.get_attribute("id"), second.get_attribute("id")]
-    numbers = [first.locator(".phone").inner_text(), second.locator(".phone").inner_text()]
-    first.get_by_role("checkbox").check()
-    second.get_by_role("checkbox").check()
-    bar = page.locator("#bulk-form")
-    expect(bar).to_contain_text("2 selected")
-    bar.get_by_role("button", name="Ignore", exact=True).click()
-    dialog = page.locator("#confirm-dialog")
-    expect(dialog).to_contain_text(f"Ignore 2 destinations ({numbers[0]}, {numbers[1]})?")
-    dialog.get_by_role("button", name="Ignore").click()
-    expect(page.locator("#messages")).to_contain_text("Ignored 2 destinations.")
-    for row_id in ids:  # the Discovered tab no longer lists them
-        expect(page.locator(f"#{row_id}")).to_have_count(0)
-    expect(page.locator("#bulk-form")).to_contain_text("Tick rows")
-    remote_ids = [int(i.removeprefix("destination-")) for i in ids]
-    assert IgnoreRecord.objects.filter(remote_id__in=remote_ids).count() == 2
-    assert same_document(page)
-
-
 def test_row_actions_name_their_number(signed_in):
     page = signed_in
     tab(page, "Discovered").click()
