@@ -477,7 +477,12 @@ def _get_job(job_id: int) -> BulkJob:
     return job
 
 
-JOB_OUTCOME_TABS = (("", "All"), *BulkJobRow.Outcome.choices)
+# All, then the outcomes in the order a user reads them: what happened, then what did not.
+JOB_OUTCOME_TABS = (
+    ("", "All"),
+    *((value, label) for value, label in BulkJobRow.Outcome.choices if value != "pending"),
+    (BulkJobRow.Outcome.PENDING, BulkJobRow.Outcome.PENDING.label),
+)
 
 
 def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict:
