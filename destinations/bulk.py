@@ -17,8 +17,10 @@ cancel; rows it did not reach stay "not processed" and can be retried.
 
 import logging
 from collections.abc import Iterator
+from datetime import timedelta
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -49,8 +51,9 @@ Outcome = BulkJobRow.Outcome
 
 #: Rows per batch: a batch of local writes is one transaction.
 BATCH = 500
-#: Deletes between two progress updates (each is one Invoca call).
-DELETE_BATCH = 10
+#: Deletes between two progress updates (each is one Invoca call, at most
+#: INVOCA_WRITE_TIMEOUT long, so the heartbeat stays well within the stale limit).
+DELETE_BATCH = 5
 
 ACTION_VERBS = {  # action: (present participle, past tense)
     BulkJob.Action.IGNORE: ("Ignoring", "Ignored"),
@@ -187,6 +190,18 @@ def bulk_job_execute(*, job: BulkJob, client: InvocaClient | None = None) -> Bul
     )
     job.refresh_from_db()
     return job
+
+
+def bulk_job_expire_stale() -> int:
+    """Mark running jobs whose worker fell silent (no heartbeat for
+    INVOCA_SYNC_STALE_SECONDS: it was stopped or died) as failed, so that no page polls
+    forever and the rows it did not reach can be retried."""
+    cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
+    return BulkJob.objects.filter(status=BulkJob.Status.RUNNING, heartbeat_at__lt=cutoff).update(
+        status=BulkJob.Status.FAILED,
+        finished_at=timezone.now(),
+        error="Its worker stopped responding (it was stopped or is not running).",
+    )
 
 
 def _cancel_requested(job: BulkJob) -> bool:

@@ -502,6 +502,7 @@ def _job_context(request: HtmxHttpRequest, job: BulkJob) -> dict:
 def destination_jobs(request: HtmxHttpRequest) -> HttpResponse:
     """Recent background jobs, newest first."""
     _require_job_access(request)
+    bulk.bulk_job_expire_stale()  # a dead worker's job is shown as stopped, never polled forever
     page = Paginator(bulk_job_list(), 25).get_page(request.GET.get("page"))
     return render(request, "destinations/jobs.html", {"page": page})
 
@@ -510,6 +511,7 @@ def destination_jobs(request: HtmxHttpRequest) -> HttpResponse:
 def destination_job(request: HtmxHttpRequest, job_id: int) -> HttpResponse:
     """A job's progress (polled while it runs) and, below, the outcome of every row."""
     _require_job_access(request)
+    bulk.bulk_job_expire_stale()  # a dead worker's job is shown as stopped, never polled forever
     job = _get_job(job_id)
     context = _job_context(request, job)
     if is_partial(request) and request.GET.get("poll"):

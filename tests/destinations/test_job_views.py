@@ -1,9 +1,12 @@
 """Bulk actions as background jobs, over HTTP with Django's test client (the tests' task
 backend runs a job inline when it is enqueued), deletes against the sandbox over HTTP."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from destinations import bulk
 from destinations.jobs import BulkJob, BulkJobRow
@@ -153,6 +156,21 @@ class TestJobPage:
         assert page.select_one(f'a[href="{job_url(job)}"]') is not None
         listing = parse(editor_client.get("/destinations/"))
         assert listing.select_one('a[href="/destinations/jobs/"]') is not None
+
+    def test_a_job_whose_worker_died_stops_polling_and_can_be_retried(
+        self, editor_client, rows, queued, settings
+    ):
+        editor_client.post(BULK, {"action": "ignore", "ids": [r.remote_id for r in rows]})
+        job = bulk.bulk_job_claim(job_id=latest_job().pk)
+        BulkJob.objects.filter(pk=job.pk).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        )
+        poll = editor_client.get(job_url(job) + "?poll=1", **HX)
+        assert poll["HX-Redirect"] == job_url(job)
+        progress = parse(editor_client.get(job_url(job))).select_one(f"#job-{job.pk}")
+        assert "hx-trigger" not in progress.attrs
+        assert "Its worker stopped responding" in text(progress)
+        assert "Retry 4 failed rows" in text(progress)
 
 
 class TestControls:
