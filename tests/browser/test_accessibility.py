@@ -4,6 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 
+from destinations import bulk
 from destinations.models import Destination
 from ringpools.models import RingPool
 from tests.conftest import login, open_page
@@ -27,12 +28,16 @@ def synced(sandbox, editor, transactional_db):
 def pages() -> list[str]:
     destination = Destination.objects.order_by("remote_id").first()
     pool = RingPool.objects.order_by("pk").first()
+    job = bulk.bulk_job_create(action="ignore", user=None, ids=[destination.remote_id, 1])
+    bulk.bulk_job_execute(job=bulk.bulk_job_claim(job_id=job.pk))
     return [
         "/",
         "/destinations/",
         "/destinations/?status=tracked",
         "/destinations/?status=ignored&query=000000",  # an empty list
         f"/destinations/{destination.remote_id}/",
+        "/destinations/jobs/",
+        f"/destinations/jobs/{job.pk}/",
         "/ringpools/",
         f"/ringpools/{pool.pk}/",
         "/ringpools/new/",
