@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from destinations import bulk
 from destinations.models import Destination
 from invoca_admin.models import AuditEntry, SyncRun
 from ringpools.models import RingPool
@@ -82,6 +83,9 @@ def test_every_page_full_and_htmx(editor_client, admin_client, sandbox, caplog):
         "pk": RingPool.objects.first().pk,
         "uidb64": "MQ",  # Django's password-reset confirmation link
         "token": "set-password",
+        "job_id": bulk.bulk_job_create(
+            action="ignore", user=None, ids=[Destination.objects.first().remote_id]
+        ).pk,
     }
     urls = sorted({_concrete(route, ids) for route in _patterns(get_resolver())})
     assert "/destinations/" in urls and "/healthz" in urls and "/connection/" in urls
