@@ -48,6 +48,7 @@ format: install
 bench: install
 	$(PY) bench/sync_bench.py
 	$(PY) bench/list_bench.py
+	$(PY) bench/preferences_bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

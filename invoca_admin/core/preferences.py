@@ -22,6 +22,8 @@ NOT_STATE = ("page", "view")
 #: What a column id may look like (they come from a form, so they are checked).
 COLUMN_ID_RE = re.compile(r"[a-z_]{1,40}")
 COLUMNS_MAX = 30
+#: Saved views one user keeps per list (the navigation lists them all: pages stay small).
+VIEWS_PER_LIST_MAX = 50
 QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length
 NAME_MAX_LENGTH = SavedView._meta.get_field("name").max_length
 
@@ -74,7 +76,8 @@ class SavedViewForm(forms.ModelForm):
             "name": {
                 "required": "Give the view a name.",
                 "max_length": "At most %(limit_value)d characters.",
-            }
+            },
+            "query": {"max_length": "This list state is too long to save as a view."},
         }
 
     def __init__(self, *args, user, instance=None, **kwargs):
@@ -99,6 +102,12 @@ class SavedViewForm(forms.ModelForm):
         others = SavedView.objects.filter(user=self.user, list_id=list_id).exclude(
             pk=self.instance.pk
         )
+        if not self.instance.pk and others.count() >= VIEWS_PER_LIST_MAX:
+            self.add_error(
+                None,
+                f"You have {VIEWS_PER_LIST_MAX} views on this list, the most there can be: "
+                "delete one first.",
+            )
         name = cleaned.get("name")
         if name and others.filter(name__iexact=name).exists():
             self.add_error("name", f"You already have a view named “{name}” on this list.")

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from invoca_admin.core.lists import TYPING_HEADER
-from invoca_admin.core.preferences import VISIT_GAP, overview_visit
+from invoca_admin.core.preferences import VIEWS_PER_LIST_MAX, VISIT_GAP, overview_visit
 from invoca_admin.models import ListPreference, OverviewVisit, SavedView
 from tests.destinations.conftest import make_destination
 from tests.html import parse, text
@@ -77,6 +77,22 @@ class TestSavingAView:
         response = save_view(editor_client, "Two")
         assert "This list state is already saved as “One”." in text(parse(response))
         assert SavedView.objects.count() == 1
+
+    def test_a_state_too_long_to_keep_is_said(self, editor_client):
+        response = save_view(editor_client, "Long", query="query=" + "x" * 2000)
+        assert "This list state is too long to save as a view." in text(parse(response))
+        assert not SavedView.objects.exists()
+
+    def test_at_most_fifty_views_per_list(self, editor_client, editor):
+        SavedView.objects.bulk_create(
+            SavedView(user=editor, list_id="destination", name=f"v{i}", query=f"page_x={i}")
+            for i in range(VIEWS_PER_LIST_MAX)
+        )
+        response = save_view(editor_client, "One more")
+        assert "the most there can be: delete one first." in text(parse(response))
+        assert SavedView.objects.count() == VIEWS_PER_LIST_MAX
+        save_view(editor_client, "Elsewhere", list_id="audit")
+        assert SavedView.objects.count() == VIEWS_PER_LIST_MAX + 1
 
     def test_an_unknown_list_is_refused(self, editor_client):
         assert save_view(editor_client, "x", list_id="nope").status_code == 400
