@@ -57,7 +57,6 @@ def saved_view_create(request: HtmxHttpRequest) -> HttpResponse:
     if view is not None:
         menu = render(request, "base.html#views_menu", {"nav_oob": True})
         response.write(menu.content)
-        trigger_client_event(response, "savedViewsChanged")
     return response
 
 

@@ -275,6 +275,8 @@ def saved_views_context(request: HtmxHttpRequest, *, list_id: str, query: str) -
         "view_query": query,
         "list_all_url": f"{list_url}?view=all",
         "view_return_url": f"{list_url}?{query or 'view=all'}",
+        # A link to the bare list (a tab, say) would open the default view instead.
+        "bare_qs": "?view=all" if default is not None and default.query else "",
         "saved_views_list": list_id in LISTS,
     }
 

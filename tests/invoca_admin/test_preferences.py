@@ -171,6 +171,11 @@ class TestDefaultView:
         link = page.select_one('#destination-views a[href="/destinations/?view=all"]')
         assert text(link) == "Show all, not my default"
 
+    def test_the_all_tab_leads_to_the_whole_list(self, editor_client, default):
+        page = parse(editor_client.get(LIST + "?status=discovered"))
+        all_tab = page.select_one("#destination-tabs a")
+        assert all_tab["href"] == all_tab["hx-get"] == "/destinations/?view=all"
+
     def test_only_the_owners_default_applies(self, viewer_client, default):
         assert viewer_client.get(LIST).status_code == 200
 
