@@ -49,6 +49,7 @@ format: install
 bench: install
 	$(PY) bench/sync_bench.py
 	$(PY) bench/list_bench.py
+	$(PY) bench/preferences_bench.py
 
 # Production mode (gunicorn + worker) on a throw-away PostgreSQL, 50 simulated users for
 # 60 s quiet and 60 s while syncs run; loopback only, bounded (see bench/loadtest.py).

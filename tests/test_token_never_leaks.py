@@ -82,6 +82,7 @@ def test_every_page_full_and_htmx(editor_client, admin_client, sandbox, caplog):
         "pk": RingPool.objects.first().pk,
         "uidb64": "MQ",  # Django's password-reset confirmation link
         "token": "set-password",
+        "list_id": "destination",  # a list's column chooser
     }
     urls = sorted({_concrete(route, ids) for route in _patterns(get_resolver())})
     assert "/destinations/" in urls and "/healthz" in urls and "/connection/" in urls
