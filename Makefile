@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 SANDBOX_PORT ?= 8001
 DESTINATIONS ?= 300
 
-.PHONY: install demo serve test test-postgres lint format bench clean
+.PHONY: install demo serve test test-postgres lint format bench loadtest clean
 
 # Idempotent: creates .venv with the pinned Python (see .python-version) and installs
 # the project with its dev extras; re-runs only when pyproject.toml changed.
@@ -40,6 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
+	@! git grep -nE '^(<<<<<<<|>>>>>>>)( |$$)' -- . || { echo 'merge conflict markers left (above)'; exit 1; }
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -48,6 +49,12 @@ format: install
 bench: install
 	$(PY) bench/sync_bench.py
 	$(PY) bench/list_bench.py
+	$(PY) bench/preferences_bench.py
+
+# Production mode (gunicorn + worker) on a throw-away PostgreSQL, 50 simulated users for
+# 60 s quiet and 60 s while syncs run; loopback only, bounded (see bench/loadtest.py).
+loadtest: install
+	bin/with-postgres $(PY) bench/loadtest.py $(LOADTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

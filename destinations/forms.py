@@ -30,12 +30,21 @@ class DestinationFilterForm(ListForm):
     default_sort_by = DEFAULT_SORT_BY
     default_sort_dir = DEFAULT_SORT_DIR
     default_per_page = DEFAULT_PER_PAGE
-    state_order = ("status", "query", "campaign", "sort_by", "sort_dir", "per_page")
-    hidden_state = ("status", "sort_by", "sort_dir")
+    state_order = (
+        "status",
+        "query",
+        "campaign",
+        "discovered_from",
+        "sort_by",
+        "sort_dir",
+        "per_page",
+    )
+    hidden_state = ("status", "discovered_from", "sort_by", "sort_dir")
 
     status = forms.ChoiceField(required=False, choices=[("", "All"), *Status.choices])
     query = forms.CharField(required=False)
     campaign = forms.CharField(required=False, max_length=64)
+    discovered_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
     def clean_query(self) -> str:
         # A very long paste is cut, not rejected (rejecting would show everything).
@@ -49,6 +58,12 @@ class DestinationFilterForm(ListForm):
                 raise forms.ValidationError("No cached destination is in this campaign.")
         return campaign
 
+    def clean_discovered_from(self):
+        day = self.cleaned_data["discovered_from"]
+        if day is not None and not 1900 <= day.year <= 9000:
+            raise forms.ValidationError("Not a date the cache can hold.")
+        return day
+
     def state(self, *, page: int | None = None) -> QueryDict:
         """The canonical query string of this view (see ListForm.canonical)."""
         return self.canonical(page=page)
@@ -61,4 +76,5 @@ class DestinationFilterForm(ListForm):
             campaign=self.value("campaign"),
             sort_by=self.value("sort_by"),
             sort_dir=self.value("sort_dir"),
+            discovered_from=self.value("discovered_from") or None,
         )

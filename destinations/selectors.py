@@ -5,9 +5,11 @@ Everything here reads the local database only; a GET never calls Invoca.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from invoca_admin.core.models import AuditEntry
 
@@ -42,6 +44,7 @@ class DestinationFilters:
     campaign: str = ""  # a campaign's id_from_network
     sort_by: str = DEFAULT_SORT_BY
     sort_dir: str = DEFAULT_SORT_DIR
+    discovered_from: date | None = None  # first seen at Invoca on or after this day
 
 
 def _search(query: str) -> Q:
@@ -60,12 +63,18 @@ def _search(query: str) -> Q:
     return condition
 
 
-def _filtered(*, query: str, campaign: str) -> QuerySet[Destination]:
+def _filtered(
+    *, query: str, campaign: str, discovered_from: date | None = None
+) -> QuerySet[Destination]:
     qs = Destination.objects.all()
     if query:
         qs = qs.filter(_search(query))
     if campaign:
         qs = qs.filter(campaign_id_from_network=campaign)
+    if discovered_from:
+        # From the start of that day in the dashboard's time zone (the created_at index).
+        start = timezone.make_aware(datetime.combine(discovered_from, time.min))
+        qs = qs.filter(created_at__gte=start)
     return qs
 
 
@@ -79,7 +88,9 @@ def destination_list(
     every row to find a handful of matches, while sorting a few hundred matches
     costs next to nothing.
     """
-    qs = _filtered(query=filters.query, campaign=filters.campaign)
+    qs = _filtered(
+        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     field = SORT_FIELDS.get(filters.sort_by, SORT_FIELDS[DEFAULT_SORT_BY])
@@ -92,9 +103,11 @@ def destination_list(
     return qs.order_by(f"{prefix}{field}", f"{prefix}pk")
 
 
-def destination_status_counts(*, query: str = "", campaign: str = "") -> dict[str, int]:
+def destination_status_counts(
+    *, query: str = "", campaign: str = "", discovered_from: date | None = None
+) -> dict[str, int]:
     """{"all": n, "discovered": n, "tracked": n, "ignored": n} in one aggregate query."""
-    counts = _filtered(query=query, campaign=campaign).aggregate(
+    counts = _filtered(query=query, campaign=campaign, discovered_from=discovered_from).aggregate(
         all=Count("pk"),
         **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
     )

@@ -120,13 +120,19 @@ def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
             ("status", filters.status),
             ("query", filters.query),
             ("campaign", filters.campaign),
+            ("discovered_from", filters.discovered_from or ""),
         ],
     }
 
 
 def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     filters = form.filters
-    if counts["all"] == 0 and not filters.query and not filters.campaign:
+    if (
+        counts["all"] == 0
+        and not filters.query
+        and not filters.campaign
+        and not filters.discovered_from
+    ):
         return {
             "reason": "No destinations in the cache yet.",
             "hint": "They appear after the next sync from Invoca.",
@@ -135,6 +141,9 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     reason = f"No {filters.status + ' ' if filters.status else ''}destinations"
     if campaign_name:
         reason += f" in campaign “{campaign_name}”"
+    if filters.discovered_from:
+        since = filters.discovered_from
+        reason += f" discovered since {since:%b} {since.day}, {since.year}"
     if filters.query:
         reason += f" match “{filters.query}”"
     base = form.canonical()
@@ -148,6 +157,8 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
         )
     if filters.campaign:
         links.append((url + lists.query_string(base, campaign=None), "Every campaign"))
+    if filters.discovered_from:
+        links.append((url + lists.query_string(base, discovered_from=None), "Any discovery date"))
     return {"reason": reason + ".", "links": links}
 
 
@@ -157,6 +168,7 @@ def _state_context(
     """What every list fragment needs: permissions, tabs, columns and the list state."""
     filters = form.filters
     permissions = _permissions(request)
+    columns = lists.column_context(request, form, list_id=LIST_ID, columns=COLUMNS)
     return {
         **lists.list_context(
             request,
@@ -170,17 +182,20 @@ def _state_context(
         "filters": filters,
         "counts": counts,
         "tabs": lists.tabs(form, "status", STATUS_TABS, counts),
-        "columns": lists.sort_columns(form, COLUMNS),
         "matching": counts[filters.status or "all"],
         "bulk": _bulk(form, permissions),
         "list_url": reverse("destinations:list"),
+        **columns,
+        "colspan": permissions["colspan"] - columns["hidden_count"],
     }
 
 
 def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict:
     """Everything the table partial needs, for the state `form` describes."""
     filters = form.filters
-    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    counts = destination_status_counts(
+        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
+    )
     # The aggregate above already counted the current tab: no second COUNT(*).
     count = counts[filters.status or "all"]
     page, elided = lists.paginate(
@@ -220,7 +235,9 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
     """One re-rendered row plus (out of band) the counts it changed, for the same list state."""
     form = DestinationFilterForm(request.GET)
     filters = form.filters
-    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    counts = destination_status_counts(
+        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
+    )
     page = Paginator([], form.page_size).get_page(None)
     page.number = form.page_number or 1
     context = _state_context(request, form, counts, page)
@@ -232,6 +249,7 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
 
 
 @require_GET
+@lists.applies_default_view(LIST_ID)
 def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = DestinationFilterForm(request.GET)
     context = _list_context(request, form)

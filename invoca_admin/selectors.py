@@ -2,12 +2,13 @@
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from destinations.models import Destination
@@ -28,6 +29,26 @@ def cache_overview() -> dict:
         "ring_pools": RingPool.objects.count(),
         "recent": AuditEntry.objects.select_related("user")[:5],
     }
+
+
+@dataclass(frozen=True)
+class NewSince:
+    """The overview's "new since your last visit": destinations first seen at Invoca from the
+    day of the user's last visit on, and the destinations list filtered to exactly those."""
+
+    last_visit: datetime
+    day: date
+    count: int
+    href: str
+
+
+def destinations_new_since(*, since: datetime) -> NewSince:
+    """Counted with the list's own filter (``discovered_from``, a day), so the number equals
+    the list the link opens."""
+    day = timezone.localdate(since)
+    count = destination_status_counts(discovered_from=day)["all"]
+    href = f"{reverse('destinations:list')}?discovered_from={day.isoformat()}"
+    return NewSince(last_visit=since, day=day, count=count, href=href)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,14 @@ from .core.audit import (
 from .core.htmx import HtmxHttpRequest
 from .core.http import safe_redirect_url
 from .core.models import action_label
+from .core.preferences import overview_visit
 from .invoca import InvocaError, get_client, is_configured
-from .selectors import cache_overview, destinations_discovered_per_week, health_report
+from .selectors import (
+    cache_overview,
+    destinations_discovered_per_week,
+    destinations_new_since,
+    health_report,
+)
 from .sync import SyncAlreadyRunning, expire_stale_claims, sync_last_finished, sync_latest
 from .tasks import sync_start
 
@@ -33,8 +39,10 @@ logger = logging.getLogger(__name__)
 
 @require_GET
 def home(request: HtmxHttpRequest) -> HttpResponse:
+    since = overview_visit(user=request.user)
     context = {
         "configured": is_configured(),
+        "new_since": destinations_new_since(since=since) if since else None,
         "cache": cache_overview(),
         "weeks": destinations_discovered_per_week(),
         "last_sync": sync_last_finished(),
@@ -98,6 +106,7 @@ def sync_status(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_GET
+@lists.applies_default_view("audit")
 def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     filters, outcome = form.filters, form.value("outcome")
@@ -110,6 +119,7 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
     )
     page, elided = lists.paginate(entries, form, count=counts[outcome or "all"])
     filtered = bool(outcome or any(filters.values()))
+    columns = lists.column_context(request, form, list_id="audit", columns=AUDIT_COLUMNS)
     context = {
         **lists.list_context(
             request,
@@ -125,8 +135,8 @@ def audit_log(request: HtmxHttpRequest) -> HttpResponse:
         "users": audit_users(),
         "tabs": lists.tabs(form, "outcome", OUTCOME_TABS, counts),
         "tabs_label": "Outcome",
-        "columns": lists.sort_columns(form, AUDIT_COLUMNS),
-        "colspan": len(AUDIT_COLUMNS),
+        **columns,
+        "colspan": len(AUDIT_COLUMNS) - columns["hidden_count"],
         "empty": {
             "reason": "No audit entries match these filters yet.",
             "links": [(request.path, "Show every entry")],
@@ -196,9 +206,9 @@ def locked_out(request: HtmxHttpRequest, original_response=None, credentials=Non
 
 AUDIT_COLUMNS = (
     lists.Column("at", "When"),
-    lists.Column("", "Who"),
+    lists.Column("", "Who", name="who"),
     lists.Column("action", "Action"),
     lists.Column("target", "Target"),
     lists.Column("outcome", "Outcome"),
-    lists.Column("", "Detail"),
+    lists.Column("", "Detail", name="detail"),
 )

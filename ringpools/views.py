@@ -87,6 +87,7 @@ def _listed(form: RingPoolFilterForm):
 
 
 @require_GET
+@lists.applies_default_view("ringpool")
 def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
     form = RingPoolFilterForm(request.GET)
     advertiser, campaign, pools = _listed(form)
@@ -94,6 +95,7 @@ def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
     page, elided = lists.paginate(pools, form)
     counts = ring_pool_linked_counts(pools=page.object_list)
     filtered = bool(advertiser or campaign or state["query"])
+    columns = lists.column_context(request, form, list_id="ringpool", columns=COLUMNS)
     context = {
         **lists.list_context(
             request,
@@ -105,11 +107,11 @@ def ringpool_list(request: HtmxHttpRequest) -> HttpResponse:
         ),
         "filters": form.state(),
         "rows": [(pool, counts.get(pool.pk, 0)) for pool in page.object_list],
-        "columns": lists.sort_columns(form, COLUMNS),
+        **columns,
         "advertisers": advertiser_choices(),
         "campaigns": campaign_choices(advertiser=advertiser),
         "filtered": filtered,
-        "colspan": len(COLUMNS) + 2,
+        "colspan": len(COLUMNS) + 2 - columns["hidden_count"],
         "empty": _empty(filtered, request.path),
     }
     return lists.render_list(request, TEMPLATE, context)

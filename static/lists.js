@@ -147,6 +147,54 @@
     if (found) found.focus();
   });
 
+  // Search history: the first request of a search pushes one history entry; while the user
+  // types on, the next ones ask the server to replace it (X-List-Typing, see
+  // core/lists.py render_list), so Back leaves the whole search in one step. A search ends
+  // when the field loses focus or after TYPING_PAUSE ms without a keystroke.
+  var TYPING_PAUSE = 2000;
+  function searchOf(elt) {
+    if (!elt || !elt.matches) return null;
+    if (elt.matches("input[type=search]")) return elt;
+    return elt.matches("form") ? elt.querySelector("input[type=search][data-typing]") : null;
+  }
+  document.addEventListener("htmx:configRequest", function (e) {
+    var search = searchOf(e.detail.elt);
+    if (!search) return;
+    var at = parseInt(search.dataset.typing || "0", 10);
+    if (at && Date.now() - at < TYPING_PAUSE) e.detail.headers["X-List-Typing"] = "true";
+    if (search === e.detail.elt || at) search.dataset.typing = String(Date.now());
+  });
+  document.addEventListener("focusout", function (e) {
+    if (e.target.matches && e.target.matches("input[type=search]")) delete e.target.dataset.typing;
+  });
+
+  // A disclosure of the list (saved views, columns) or the navigation stays open when htmx
+  // redraws it (e.g. the list after a column was hidden).
+  var openKeys = [];
+  document.addEventListener("htmx:beforeSwap", function () {
+    openKeys = Array.prototype.map.call(document.querySelectorAll("details[data-keep-open][open]"), function (d) {
+      return d.getAttribute("data-keep-open");
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    openKeys.forEach(function (key) {
+      var d = document.querySelector('details[data-keep-open="' + CSS.escape(key) + '"]');
+      if (d) d.open = true;
+    });
+    openKeys = [];
+  });
+  // Escape closes an open disclosure and gives the focus back to its summary.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var d = e.target.closest && e.target.closest("details[data-keep-open][open]");
+    if (d) { d.open = false; d.querySelector("summary").focus(); }
+  });
+  // The column chooser saved a choice: the list redraws in the same state.
+  document.body.addEventListener("columnsChanged", function () {
+    var list = document.querySelector("[data-list]");
+    if (list && window.htmx) window.htmx.trigger(list, "refresh");
+  });
+
   // Every swap (a new table, a re-rendered row, a history restore) may change the selection.
   document.addEventListener("htmx:load", updateBulk);
   document.addEventListener("DOMContentLoaded", updateBulk);

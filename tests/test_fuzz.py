@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from destinations.forms import DestinationFilterForm
 from invoca_admin.core.audit import audit_record
 from ringpools.forms import PARAM_FIELDS, RingPoolCreateForm
 from tests.destinations.conftest import make_destination
@@ -117,7 +118,8 @@ def world(editor, settings, monkeypatch):
     return {"advertiser": advertiser, "campaign": campaign, "pool": pool, "d": destinations}
 
 
-LIST_PARAMS = ["status", "query", "campaign", "sort_by", "sort_dir", "page", "per_page"]
+# The list's own state (from its form), its page, and the "no default view" marker.
+LIST_PARAMS = [*DestinationFilterForm.state_order, "page", "view"]
 POOL_LIST_PARAMS = ["advertiser", "campaign", "query", "sort_by", "sort_dir", "page", "per_page"]
 
 
@@ -284,3 +286,47 @@ class TestActions:
     @example(data={"username": ["editor\x00"], "password": ["x"]})
     def test_login_form(self, client, world, data):
         send(client, "post", "/accounts/login/", data)
+
+
+class TestListPreferences:
+    """Saved views and the column chooser: a user's own state, from hostile forms."""
+
+    @FUZZ
+    @given(
+        data=params(["list_id", "query", "name", "is_default"]),
+        list_id=st.sampled_from(["destination", "ringpool", "audit"]),
+        htmx=st.booleans(),
+    )
+    @example(data={"query": ["status=x&" * 400], "name": ["long"]}, list_id="audit", htmx=True)
+    def test_save_a_view(self, editor_client, world, data, list_id, htmx):
+        response = send(
+            editor_client, "post", "/views/new/", {"list_id": list_id, **data}, htmx=htmx
+        )
+        if response.status_code == 302:
+            assert response["Location"].startswith("/")
+            assert not response["Location"].startswith(("//", "/\\"))
+
+    @FUZZ
+    @given(
+        data=params(["name", "is_default"]),
+        pk=st.sampled_from(["1", str(2**63), "9" * 10_000]),
+        action=st.sampled_from(["edit", "delete"]),
+    )
+    def test_change_a_view(self, editor_client, world, editor, data, pk, action):
+        from invoca_admin.models import SavedView
+
+        SavedView.objects.get_or_create(
+            pk=1, defaults={"user": editor, "list_id": "audit", "name": "v", "query": "x=1"}
+        )
+        send(editor_client, "post", f"/views/{pk}/{action}/", data)
+        send(editor_client, "get", f"/views/{pk}/")
+
+    @FUZZ
+    @given(
+        data=params(["column", "shown"]),
+        list_id=st.sampled_from(["destination", "ringpool", "audit", "nope"]),
+        htmx=st.booleans(),
+    )
+    def test_column_chooser(self, editor_client, world, data, list_id, htmx):
+        send(editor_client, "post", f"/lists/{list_id}/columns/", data, htmx=htmx)
+        send(editor_client, "get", "/destinations/?view=all", htmx=htmx)

@@ -86,6 +86,7 @@ def test_every_page_full_and_htmx(editor_client, admin_client, sandbox, caplog):
         "job_id": bulk.bulk_job_create(
             action="ignore", user=None, ids=[Destination.objects.first().remote_id]
         ).pk,
+        "list_id": "destination",  # a list's column chooser
     }
     urls = sorted({_concrete(route, ids) for route in _patterns(get_resolver())})
     assert "/destinations/" in urls and "/healthz" in urls and "/connection/" in urls

@@ -18,6 +18,7 @@ form, the empty state and the bulk selection bar.
 """
 
 import csv
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,13 +28,15 @@ from urllib.parse import quote
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import http_date
-from django_htmx.http import push_url
+from django_htmx.http import push_url, replace_url
 
+from . import preferences
 from .htmx import HtmxHttpRequest, is_partial
-from .models import SyncRun
+from .models import LISTS, SyncRun
 
 #: The same choices on every list page.
 PER_PAGE_CHOICES = (25, 50, 100, 250)
@@ -128,6 +131,12 @@ class Column:
     key: str
     label: str
     css: str = ""
+    #: The column's id for the column chooser when it does not sort (``key`` is "").
+    name: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.name or self.key
 
 
 def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
@@ -138,6 +147,7 @@ def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, 
         result.append(
             {
                 "key": column.key,
+                "id": column.id,
                 "label": column.label,
                 "css": column.css,
                 "active": active,
@@ -204,6 +214,10 @@ def list_context(
     hidden = [(name, base[name]) for name in form.hidden_state if name in base]
     if not page.paginator.count and "per_page" in base:
         hidden.append(("per_page", base["per_page"]))  # no pager: no per-page select
+    views = saved_views_context(request, list_id=list_id, query=base.urlencode())
+    url = canonical_url(request.path, state)
+    if not state and views["default_view"] is not None and views["default_view"].query:
+        url = views["list_all_url"]  # the whole list, not the default view in its place
     return {
         "list_id": list_id,
         "list_url": request.path,
@@ -216,9 +230,10 @@ def list_context(
         "base_query": base,
         "state_qs": f"?{state.urlencode()}" if state else "",
         "hidden_state": hidden,
-        "canonical_url": canonical_url(request.path, state),
+        "canonical_url": url,
         # The CSV of exactly this list (every page of it): the state without the page.
         "export_href": canonical_url(export_url, base) if export_url else "",
+        **views,
     }
 
 
@@ -228,9 +243,84 @@ def render_list(request: HtmxHttpRequest, template: str, context: dict[str, Any]
         return render(request, template, context)
     # The filter form's hidden state (outside the table) follows out of band.
     response = render(request, f"{template}#table", {**context, "state_oob": True})
-    if context["canonical_url"] != request.get_full_path():
+    if request.headers.get(TYPING_HEADER) == "true":
+        # Typing on in a search box: the entry its first request pushed is replaced.
+        replace_url(response, context["canonical_url"])
+    elif context["canonical_url"] != request.get_full_path():
         push_url(response, context["canonical_url"])
     return response
+
+
+# --- search history ---------------------------------------------------------------------------
+
+#: Sent by ``static/lists.js`` on the requests of a search box after the first one of a
+#: search (the user is still typing): their answer replaces the history entry instead of
+#: pushing one, so Back leaves the whole search in one step.
+TYPING_HEADER = "X-List-Typing"
+
+
+# --- saved views --------------------------------------------------------------------------------
+
+
+def saved_views_context(request: HtmxHttpRequest, *, list_id: str, query: str) -> dict[str, Any]:
+    """The saved-views menu of a list (``components/list.html#saved_views``): the user's
+    views of this list, the one this state is (if any), and the default (if any)."""
+    views = preferences.saved_views_of(user=request.user, list_id=list_id)
+    default = next((v for v in views if v.is_default), None)
+    list_url = reverse(LISTS[list_id][1]) if list_id in LISTS else request.path
+    return {
+        "list_views": views,
+        "current_view": next((v for v in views if v.query == query), None),
+        "default_view": default,
+        "view_query": query,
+        "list_all_url": f"{list_url}?view=all",
+        "view_return_url": f"{list_url}?{query or 'view=all'}",
+        # A link to the bare list (a tab, say) would open the default view instead.
+        "bare_qs": "?view=all" if default is not None and default.query else "",
+        "saved_views_list": list_id in LISTS,
+    }
+
+
+def applies_default_view(list_id: str) -> Callable:
+    """Decorate a list view: the bare list (no query string at all, a full page) opens on
+    the user's default view of ``list_id``. Any query string wins (``?view=all`` is the
+    way to the whole list); htmx requests are never redirected."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.GET and not request.htmx:
+                default = preferences.default_view(user=request.user, list_id=list_id)
+                if default is not None and default.query:
+                    return redirect(f"{request.path}?{default.query}")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- column chooser -----------------------------------------------------------------------------
+
+
+def column_context(
+    request: HtmxHttpRequest, form: ListForm, *, list_id: str, columns: tuple[Column, ...]
+) -> dict[str, Any]:
+    """The columns this user shows on ``list_id`` (the first, the row's name, always), for
+    the table's headers (``columns``), its cells (``hide.<id>`` is true for a hidden one)
+    and the chooser (``column_choices``)."""
+    hidden = preferences.hidden_columns(user=request.user, list_id=list_id)
+    hidden &= {c.id for c in columns[1:]}
+    return {
+        "columns": sort_columns(form, tuple(c for c in columns if c.id not in hidden)),
+        "hide": dict.fromkeys(hidden, True),
+        "hidden_count": len(hidden),
+        "column_choices": [
+            {"id": c.id, "label": c.label, "shown": c.id not in hidden, "locked": i == 0}
+            for i, c in enumerate(columns)
+        ],
+        "columns_url": reverse("list_columns", args=[list_id]),
+    }
 
 
 # --- CSV export ---------------------------------------------------------------------------------

@@ -187,3 +187,99 @@ class AuditEntry(models.Model):
     @property
     def user_removed(self) -> bool:
         return bool(self.username) and self.user_id is None
+
+
+# --- the list component's per-user state: saved views, columns, the overview's last visit ---
+
+#: The lists of the shared list component, by their ``list_id``: (label, URL name).
+LISTS = {
+    "destination": ("Destinations", "destinations:list"),
+    "ringpool": ("Ring pools", "ringpools:list"),
+    "audit": ("Audit log", "audit_log"),
+}
+LIST_CHOICES = [(key, label) for key, (label, _url) in LISTS.items()]
+
+
+class SavedView(models.Model):
+    """A list state a user named: the list's canonical query string (without the page).
+
+    Anyone logged in may open it by its URL (``/views/<id>/``); only its owner renames or
+    deletes it. At most one view per user and list is the default: the bare list (no query
+    string) opens on it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    list_id = models.CharField(max_length=16, choices=LIST_CHOICES)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["list_id", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_id", "name"], name="saved_view_name"),
+            models.UniqueConstraint(
+                fields=["user", "list_id"],
+                condition=Q(is_default=True),
+                name="one_default_view_per_list",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.list_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("saved_view", args=[self.pk])
+
+    @property
+    def list_label(self) -> str:
+        return LISTS[self.list_id][0] if self.list_id in LISTS else self.list_id
+
+    @property
+    def list_url(self) -> str:
+        return reverse(LISTS[self.list_id][1]) if self.list_id in LISTS else reverse("home")
+
+    @property
+    def target_url(self) -> str:
+        """The list in this view's state. An empty state says ``view=all``, so that a
+        user's own default view is not put in its place."""
+        return f"{self.list_url}?{self.query or 'view=all'}"
+
+
+class ListPreference(models.Model):
+    """What one user chose for one list: the columns they hid."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences"
+    )
+    list_id = models.CharField(max_length=16, choices=LIST_CHOICES)
+    hidden_columns = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "list_id"], name="one_preference_per_list")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.list_id}"
+
+
+class OverviewVisit(models.Model):
+    """When a user last looked at the overview, and the visit before (for "new since").
+
+    ``seen_at`` moves on every view; ``previous_seen_at`` is where ``seen_at`` stood when
+    the current visit began (a view more than ``VISIT_GAP`` after the last one), so
+    reloading the overview keeps showing what is new since the previous visit.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="overview_visit"
+    )
+    seen_at = models.DateTimeField()
+    previous_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.seen_at:%Y-%m-%d %H:%M}"

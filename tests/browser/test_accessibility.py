@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from destinations import bulk
 from destinations.models import Destination
+from invoca_admin.models import SavedView
 from ringpools.models import RingPool
 from tests.conftest import login, open_page
 
@@ -22,6 +23,9 @@ WCAG_AA = {
 @pytest.fixture
 def synced(sandbox, editor, transactional_db):
     call_command("sync_invoca")
+    SavedView.objects.create(
+        user=editor, list_id="destination", name="Tracked", query="status=tracked", is_default=True
+    )
     return sandbox
 
 
@@ -44,6 +48,7 @@ def pages() -> list[str]:
         f"/ringpools/{pool.pk}/edit/",
         f"/ringpools/{pool.pk}/delete/",
         "/audit/",
+        "/views/",
         "/no-such-page/",
     ]
 
@@ -66,4 +71,18 @@ def test_every_page_passes_axe(browser, live_server, synced, scheme):
             page.goto(url)
             page.wait_for_load_state("networkidle")
             found[url] = violations(page)
+        # The list's saved-views menu, its column chooser and the navigation's menu, open.
+        page.goto("/destinations/?status=discovered")
+        page.locator("#destination-views summary").click()
+        name = page.locator("#destination-views").get_by_label("Save this view as")
+        name.fill("tracked")  # taken: a field error
+        name.press("Enter")
+        page.locator("#destination-view-name-error").wait_for()
+        found["saved views menu"] = violations(page)
+        page.keyboard.press("Escape")
+        page.locator(".column-chooser summary").click()
+        found["column chooser"] = violations(page)
+        page.keyboard.press("Escape")
+        page.locator("#nav-views summary").click()
+        found["navigation menu"] = violations(page)
     assert {url: v for url, v in found.items() if v} == {}

@@ -64,6 +64,29 @@ def test_progress_bar_follows_a_running_sync_and_stops_polling(page, editor, san
     expect(page.locator("#sync-status")).not_to_have_attribute("hx-trigger", "every 1s")
 
 
+def test_a_sync_whose_worker_died_is_shown_failed_and_polling_stops(page, editor, sandbox):
+    """The page polls a running sync; when its heartbeat goes stale (the worker was
+    killed), the next poll marks it failed with a plain message and polling ends."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from invoca_admin.models import SyncRun
+
+    run = SyncRun.objects.create(status="running", stage="destinations", pages_total=10)
+    login(page, "editor")
+    expect(page.get_by_role("progressbar", name="Sync progress")).to_be_visible()
+    stale = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=stale)
+    status = page.locator("#sync-status")
+    expect(status.get_by_role("alert")).to_contain_text("The sync stopped responding")
+    expect(page.get_by_role("progressbar", name="Sync progress")).to_have_count(0)
+    expect(status).not_to_have_attribute("hx-trigger", "every 1s")
+    expect(status.get_by_role("button", name="Sync now")).to_be_visible()
+    run.refresh_from_db()
+    assert run.status == "failed"
+
+
 def test_an_htmx_error_is_shown_not_dropped(page, editor, sandbox):
     from django.core.management import call_command
 

@@ -235,7 +235,8 @@ class TestListPage:
         assert len(row_ids(response)) == 6
         assert 'id="bulk-form"' not in body
         assert "data-select-row" not in body
-        assert "hx-post" not in body.split('<div id="destination-table"')[1]
+        # No action on destinations (their own saved views and columns are theirs to keep).
+        assert 'hx-post="/destinations/' not in body.split('<div id="destination-table"')[1]
 
     def test_invoca_data_is_escaped(self, editor_client):
         make_destination(
