@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
 from invoca_admin.core.columns import column_problems
@@ -140,6 +140,9 @@ def destination_upsert(
 WINDOW_PER_FETCHER = 2
 #: Passes over Invoca's list before the sync stops waiting for it to hold still.
 MAX_PASSES = 3
+
+#: SQLite page cache of the syncing connection while it stages and publishes (KiB).
+SQLITE_CACHE_KIB = 32 * 1024
 
 SEEN_TABLE = "destinations_sync_seen"
 STAGE_TABLE = "destinations_sync_stage"
@@ -263,6 +266,13 @@ class DestinationStage:
         columns = _quoted_columns(self.fields)
         with connection.cursor() as cursor:
             self._drop(cursor)
+            if connection.vendor == "sqlite":
+                # The publishing upsert maintains every index of the live table: with
+                # SQLite's default 2 MB page cache it re-reads index pages over and over
+                # (measured: twice as slow). A bounded cache for this connection only.
+                cursor.execute("PRAGMA cache_size")
+                self._cache_size = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {SEEN_TABLE} (remote_id BIGINT NOT NULL PRIMARY KEY)"
             )
@@ -274,12 +284,22 @@ class DestinationStage:
             cursor.execute(f"CREATE UNIQUE INDEX {STAGE_TABLE}_key ON {STAGE_TABLE} (remote_id)")
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        with connection.cursor() as cursor:
-            self._drop(cursor)
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            with connection.cursor() as cursor:
+                self._drop(cursor)
+        except DatabaseError:
+            if exc is None:
+                raise
+            # The original failure matters more; the tables go with the connection.
+            logger.warning("Could not drop the sync's temporary tables.", exc_info=True)
 
-    @staticmethod
-    def _drop(cursor) -> None:
+    _cache_size: int | None = None
+
+    def _drop(self, cursor) -> None:
+        if self._cache_size is not None:
+            cursor.execute(f"PRAGMA cache_size = {int(self._cache_size)}")
+            self._cache_size = None
         cursor.execute(f"DROP TABLE IF EXISTS {STAGE_TABLE}")
         cursor.execute(f"DROP TABLE IF EXISTS {SEEN_TABLE}")
 
@@ -304,14 +324,21 @@ class DestinationStage:
         seen: list[tuple[int]] = []
         staged: list[tuple] = []
         for remote in remote_rows:
-            fields = destination_fields(remote, locally_ignored=remote.id in ignored)
+            locally_ignored = remote.id in ignored
+            cached = known.get(remote.id)
+            # Unchanged (the common case of a re-sync): its digest says so, nothing else
+            # needs computing. (A row the cache could not hold never matches a digest.)
+            if cached and cached == fingerprint(remote.raw, locally_ignored=locally_ignored):
+                seen.append((remote.id,))
+                continue
+            fields = destination_fields(remote, locally_ignored=locally_ignored)
             if problems := _row_problems(remote, fields):
                 self.counts.skip(remote, problems)
                 if _storable_id(remote.id):
                     seen.append((remote.id,))  # a skipped row keeps its cached version
                 continue
             seen.append((remote.id,))
-            if known.get(remote.id) != fields["fingerprint"]:
+            if cached != fields["fingerprint"]:
                 staged.append(self._row({"remote_id": remote.id, "synced_at": self.now, **fields}))
         with connection.cursor() as cursor:
             cursor.executemany(
