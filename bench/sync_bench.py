@@ -23,10 +23,11 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from common import configure_client, sandbox_process, setup_django, temp_db
+from common import configure_client, sandbox_process, setup_django
 
 HERE = Path(__file__).resolve().parent
 
@@ -129,7 +130,7 @@ def main() -> None:
     database = os.environ.get("DATABASE_URL", "SQLite (a fresh file per size)")
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
-        db = temp_db()
+        db = Path(tempfile.mkdtemp(prefix="sync-bench-")) / "bench.sqlite3"
         setup = time.perf_counter()
         with sandbox_process(
             destinations=size, latency_ms=args.latency_ms, max_page_size=args.max_page_size

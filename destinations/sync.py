@@ -258,6 +258,7 @@ class DestinationStage:
         self.counts = SyncCounts()
         self.complete = True  # every row Invoca has was seen: the unseen may be removed
         self._names = [f.attname for f in self.fields]
+        self._key = self._names.index("remote_id")
         # One converter per column, chosen once (None: the value goes as it is): the
         # row-by-row cost that a sync of a million rows pays a million times.
         self._adapters = [_adapter(f) for f in self.fields]
@@ -341,13 +342,16 @@ class DestinationStage:
             if cached != fields["fingerprint"]:
                 staged.append(self._row({"remote_id": remote.id, "synced_at": self.now, **fields}))
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {SEEN_TABLE} (remote_id) VALUES (%s) "  # noqa: S608
+            _insert_rows(
+                cursor,
+                f"INSERT INTO {SEEN_TABLE} (remote_id)",
                 "ON CONFLICT (remote_id) DO NOTHING",
                 seen,
             )
-            if staged:
-                cursor.executemany(self._stage_sql(), staged)
+            # One version of a row per statement (PostgreSQL refuses a row upserted twice
+            # in one statement); a row seen again (the list moved) keeps its later version.
+            by_id = {row[self._key]: row for row in staged}
+            _insert_rows(cursor, *self._stage_sql(), list(by_id.values()))
 
     def _row(self, values: dict) -> tuple:
         return tuple(
@@ -357,18 +361,16 @@ class DestinationStage:
             )
         )
 
-    def _stage_sql(self) -> str:
+    def _stage_sql(self) -> tuple[str, str]:
         quote = connection.ops.quote_name
-        placeholders = ", ".join(["%s"] * len(self.fields))
         updates = ", ".join(
             f"{quote(f.column)} = EXCLUDED.{quote(f.column)}"
             for f in self.fields
             if f.attname != "remote_id"
         )
-        # A row seen twice (the list moved under the last pass) keeps its later version.
         return (
-            f"INSERT INTO {STAGE_TABLE} ({_quoted_columns(self.fields)}) "  # noqa: S608
-            f"VALUES ({placeholders}) ON CONFLICT (remote_id) DO UPDATE SET {updates}"
+            f"INSERT INTO {STAGE_TABLE} ({_quoted_columns(self.fields)})",
+            f"ON CONFLICT (remote_id) DO UPDATE SET {updates}",
         )
 
     def merge(self) -> SyncCounts:
@@ -398,6 +400,30 @@ class DestinationStage:
                 )
             reconcile_local_ignores()
         return counts
+
+
+def _insert_rows(cursor, head: str, tail: str, rows: list[tuple]) -> None:
+    """``head VALUES (…) tail`` for every row, as one prepared statement run for each.
+
+    On PostgreSQL through a server-side-binding psycopg cursor on the same connection
+    (and transaction): its executemany pipelines the rows, where Django's default
+    client-side cursor re-parses and quotes every statement (measured: 3 of 10 s for
+    3,000 rows went to splitting the query). SQLite's executemany is one statement
+    (its transaction mode here is IMMEDIATE: no BEGIN that would lock out the
+    dashboard's writers for staging, which only touches temporary tables). Only the
+    model's own names are in `head` and `tail`; values are parameters.
+    """
+    if not rows:
+        return
+    sql = f"{head} VALUES ({', '.join(['%s'] * len(rows[0]))}) {tail}"
+    if connection.vendor == "postgresql":
+        import psycopg  # noqa: PLC0415 (only on PostgreSQL)
+
+        # One transaction for the batch: in autocommit every row would commit apart.
+        with transaction.atomic(), psycopg.Cursor(connection.connection) as raw:
+            raw.executemany(sql, rows)
+        return
+    cursor.executemany(sql, rows)
 
 
 def _utc_text(value: datetime) -> str:
