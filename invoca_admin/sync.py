@@ -7,20 +7,30 @@ partial unique constraint admits only one. A worker that dies leaves a claim
 whose heartbeat stops; after INVOCA_SYNC_STALE_SECONDS it is marked failed and
 a new sync may start.
 
-A run reads everything first (every destination page, then advertisers, campaigns
-and ring pools) and only then writes, in one transaction: the cache moves from
-one state of Invoca to the next, or, on any failure, stays exactly as it was.
+A run streams every destination page into a stage as it arrives (bounded memory,
+see `destinations.sync`), reads advertisers, campaigns and ring pools, and only then
+publishes everything in one short transaction: the cache moves from one state of
+Invoca to the next, or, on any failure, stays exactly as it was.
+
+The heartbeat is refreshed by each page, each stage, and by a heartbeat thread (its
+own database connection) every INVOCA_SYNC_STALE_SECONDS / 12 through every phase;
+the publishing transaction refreshes it too, as its last statement, and refuses to
+commit when the run is no longer RUNNING (another process judged it dead).
 """
 
 import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from destinations.sync import apply_destinations, destinations_fetch
+from destinations.sync import DestinationStage, destinations_read
 from ringpools.sync import ringpools_apply, ringpools_fetch
 
 from .core.models import SyncRun
@@ -31,6 +41,10 @@ from .invoca import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+class SyncRunExpired(Exception):
+    """The run was marked failed by another process while it worked: publish nothing."""
 
 
 class SyncAlreadyRunning(Exception):
@@ -78,28 +92,74 @@ def sync_claim(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun
         raise SyncAlreadyRunning(running) from None
 
 
+@contextmanager
+def heartbeat(run_pk: int) -> Iterator[None]:
+    """Refresh the run's heartbeat from a thread of its own while the block runs.
+
+    Best effort: a beat that cannot be written (SQLite busy with the publishing
+    transaction) is tried again at the next beat.
+    """
+    stop = threading.Event()
+    every = max(0.05, settings.INVOCA_SYNC_STALE_SECONDS / 12)
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                try:
+                    SyncRun.objects.filter(pk=run_pk, status=SyncRun.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except DatabaseError as exc:
+                    logger.debug("Sync #%s heartbeat not written: %s", run_pk, exc)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"sync-{run_pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun:
     """Do the work of a claimed run; always leaves it finished (never RUNNING)."""
     runs = SyncRun.objects.filter(pk=run.pk)
+    last_pages = [0.0]
 
     def progress(**fields) -> None:
         fields["heartbeat_at"] = timezone.now()
         runs.update(**fields)
 
+    def pages(done: int, total: int) -> None:
+        # At most four writes a second (and always the last page): a heartbeat too.
+        now = time.monotonic()
+        if done >= total or done <= 1 or now - last_pages[0] >= 0.25:
+            last_pages[0] = now
+            progress(pages_done=done, pages_total=total)
+
     try:
         client = client or get_client()
-        progress(stage="destinations")
-        rows = destinations_fetch(
-            client=client,
-            on_progress=lambda done, total: progress(pages_done=done, pages_total=total),
-        )
-        progress(stage="ring pools")
-        pools = ringpools_fetch(client=client, on_stage=lambda stage: progress(stage=stage))
-        # Everything has arrived: write it as one state, or not at all.
-        progress(stage="writing")
-        with transaction.atomic():
-            counts = apply_destinations(rows.values())
-            result = ringpools_apply(pools)
+        with heartbeat(run.pk), DestinationStage() as stage:
+            progress(stage="destinations")
+            destinations_read(stage, client=client, on_progress=pages)
+            progress(stage="ring pools")
+            pools = ringpools_fetch(client=client, on_stage=lambda stage: progress(stage=stage))
+            progress(stage="writing")
+            # Everything has arrived: publish it as one state, or not at all.
+            with transaction.atomic():
+                counts = stage.merge()
+                result = ringpools_apply(pools)
+                still_ours = runs.filter(status=SyncRun.Status.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+                if not still_ours:
+                    raise SyncRunExpired
+    except SyncRunExpired:
+        logger.warning("Sync #%s was marked failed while it ran; nothing written.", run.pk)
+        run.refresh_from_db()
+        return run
     except InvocaError as exc:
         logger.warning("Sync #%s failed: %s", run.pk, exc.message)
         runs.update(

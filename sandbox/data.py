@@ -410,6 +410,12 @@ class SandboxState:
         # Networks that generate ring pool ids accept a POST without id_from_network.
         self.generate_ids = generate_ids
         self.request_log: list[tuple[str, str, dict[str, str]]] = []
+        # Test hook: called as ``after_list_page(state, n)`` once the n-th destination
+        # list page has been answered (1-based; set ``list_pages_answered = 0`` to count
+        # from now), e.g. to add or delete rows in the middle of a client's paging. The
+        # state's lock is held.
+        self.after_list_page: Callable[[SandboxState, int], None] | None = None
+        self.list_pages_answered = 0
         self.advertisers: dict[str, Advertiser] = {}
         self.campaigns: dict[str, Campaign] = {}
         self.ring_pools: dict[str, RingPool] = {}
@@ -547,11 +553,15 @@ class SandboxState:
         with self.lock:
             rows = self._ordered(status, _query_digits(query), sort_by, sort_dir)
             page = rows[start : start + limit]
-            return {
+            answer = {
                 "data": [dest.to_json() for dest in page],
                 "requestId": None,
                 "recordsTotal": len(rows),
             }
+            self.list_pages_answered += 1
+            if self.after_list_page is not None:
+                self.after_list_page(self, self.list_pages_answered)
+            return answer
 
     def _ordered(
         self, status: str | None, digits: str | None, sort_by: str, sort_dir: str
@@ -589,6 +599,28 @@ class SandboxState:
                 raise ApiError.not_found(f"Could not find CustomerPhoneNumber {dest_id}")
             self._remove_destination(dest)
             self._list_cache.clear()
+
+    def add_destination(self, digits: str | None = None) -> int:
+        """Test helper: a new discovered destination (the next id, so it sorts last); its id."""
+        with self.mutate():
+            if digits is None:
+                number = 2_000_000 + len(self.destinations)
+                while (digits := f"555{number:07d}") in self.by_digits:
+                    number += 1
+            now = int(time.time())
+            return _store_destination(
+                self,
+                digits,
+                primary_url="",
+                requested_destination_name="Added meanwhile",
+                acknowledged_at=None,
+                created_at=now,
+                updated_at=now,
+                ignored_at=None,
+                notified_at=None,
+                campaign=next(iter(self.campaigns.values())),
+                obfuscated_tag_id="0000abcd",
+            ).id
 
     def find_destination(self, phone_number: str) -> Destination | None:
         """The destination with this number (any punctuation), or None."""
@@ -876,6 +908,20 @@ def _default_attrs() -> dict[str, Any]:
 # -- generation ---------------------------------------------------------------
 
 
+def _store_destination(state: SandboxState, digits: str, **fields: Any) -> Destination:
+    """A new destination (the next id, no ring pool), stored in ``state``."""
+    dest = Destination(
+        id=state.next_id("dest"),
+        digits=digits,
+        phone_number=f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+        pool=None,
+        **fields,
+    )
+    state.destinations[dest.id] = dest
+    state.by_digits[digits] = dest
+    return dest
+
+
 def _generate(state: SandboxState, count: int, rng: random.Random) -> None:
     """Fill ``state`` deterministically from ``rng``."""
     campaign_number = 100
@@ -973,10 +1019,9 @@ def _generate(state: SandboxState, count: int, rng: random.Random) -> None:
             name = HOSTILE_DESTINATION_NAME
         elif index == 2:
             name = "Ünïcode Front desk — 東京 " + "x" * 110
-        dest = Destination(
-            id=state.next_id("dest"),
-            digits=digits,
-            phone_number=f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+        dest = _store_destination(
+            state,
+            digits,
             primary_url=primary_url,
             requested_destination_name=name,
             acknowledged_at=acknowledged,
@@ -985,11 +1030,8 @@ def _generate(state: SandboxState, count: int, rng: random.Random) -> None:
             ignored_at=ignored,
             notified_at=notified,
             campaign=camp,
-            pool=None,
             obfuscated_tag_id=f"{int(rand() * 0xFFFFFFFF):08x}",
         )
-        state.destinations[dest.id] = dest
-        state.by_digits[digits] = dest
         if pool is not None:
             dest.pool = pool
             pool.destinations[dest.id] = dest

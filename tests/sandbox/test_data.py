@@ -101,3 +101,17 @@ def test_fail_after_counts_down():
     state = SandboxState(destinations=1, fail_after=2)
     assert [state.take_failure() is None for _ in range(4)] == [True, True, False, False]
     assert state.fail_after == 0
+
+
+def test_rows_added_mid_listing_sort_last_and_the_page_hook_sees_every_page():
+    state = SandboxState(destinations=30, seed=2)
+    calls = []
+    state.list_pages_answered = 0
+    state.after_list_page = lambda st, n: calls.append((n, st.destination_count()))
+    state.list_destinations(limit=10)
+    added = state.add_destination()
+    page = state.list_destinations(start=30, limit=10)
+    assert [row["id"] for row in page["data"]] == [added]
+    assert page["recordsTotal"] == 31
+    assert page["data"][0]["phone_number"] == state.destinations[added].phone_number
+    assert calls == [(1, 30), (2, 31)]
