@@ -95,6 +95,42 @@ class Destination(models.Model):
         return self.status == Status.IGNORED
 
 
+#: The columns a `DestinationCount` row is keyed by (the triggers of migration 0003 group
+#: destinations by exactly these).
+COUNT_KEY = (
+    "status",
+    "campaign_id_from_network",
+    "campaign_name",
+    "ring_pool_id_from_network",
+    "ring_pool_name",
+)
+
+
+class DestinationCount(models.Model):
+    """How many cached destinations share one status, campaign and ring pool.
+
+    Kept exact by database triggers on the destinations table (migration 0003): every
+    write path (the sync's upserts and deletes, ignore, un-ignore, delete, bulk jobs)
+    changes these rows in its own transaction, with no application code. A few
+    hundred rows stand for any number of destinations, so the tab counts, the campaign
+    and ring pool choices and the name search read this table instead of scanning the
+    destinations. Rows whose count falls to zero are removed.
+    """
+
+    status = models.CharField(max_length=16)
+    campaign_id_from_network = models.CharField(max_length=64, blank=True)
+    campaign_name = models.CharField(max_length=255, blank=True)
+    ring_pool_id_from_network = models.CharField(max_length=64, blank=True)
+    ring_pool_name = models.CharField(max_length=255, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=COUNT_KEY, name="dest_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.campaign_id_from_network}: {self.n}"
+
+
 class IgnoreRecord(models.Model):
     """An ignore made in the dashboard (Invoca's API has no ignore write).
 
