@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 
 from invoca_admin.core.models import AuditEntry
 
-from .models import Destination, DestinationCount, IgnoreRecord, Status
+from .models import Destination, DestinationCount, DestinationPayload, IgnoreRecord, Status
 from .sync import digits
 
 # Public sort key (the query string's `sort_by`) -> ORM field. A "pk" tiebreaker is
@@ -156,6 +156,16 @@ def destinations_with_ignores(rows: Iterable[Destination]) -> list[Destination]:
     for row in rows:
         row.ignore_record = records.get(row.remote_id)
     return rows
+
+
+def destination_payload(*, remote_id: int) -> dict:
+    """Invoca's raw record of one destination (the detail page's; no list reads it)."""
+    payload = (
+        DestinationPayload.objects.filter(remote_id=remote_id)
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return payload if isinstance(payload, dict) else {}
 
 
 def destination_get(*, remote_id: int) -> Destination | None:

@@ -22,7 +22,7 @@ from invoca_admin.core.columns import column_problems
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaClient
 
-from .models import Destination, IgnoreRecord, Status, destination_status
+from .models import Destination, DestinationPayload, IgnoreRecord, Status, destination_status
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,9 @@ def destination_upsert(
     ignored = IgnoreRecord.objects.filter(remote_id=remote.id).exists()
     fields = destination_fields(remote, locally_ignored=ignored)
     fields["synced_at"] = synced_at or timezone.now()
+    payload = fields.pop("payload")  # kept beside the row (DestinationPayload)
     obj, _ = Destination.objects.update_or_create(remote_id=remote.id, defaults=fields)
+    DestinationPayload.objects.update_or_create(remote=obj, defaults={"payload": payload})
     return obj
 
 
@@ -177,7 +179,7 @@ def fetch_all_destinations(
     return rows
 
 
-def _upsert(rows: list[dict]) -> None:
+def _upsert(rows: list[dict], model: type = Destination) -> None:
     """INSERT … ON CONFLICT (remote_id) DO UPDATE, as one executemany.
 
     Measured (bench/RESULTS.md): Django's `bulk_create(update_conflicts=True)`
@@ -185,11 +187,11 @@ def _upsert(rows: list[dict]) -> None:
     this writes the same statement once and adapts values by hand. Works on
     SQLite and PostgreSQL alike (both speak ON CONFLICT … EXCLUDED).
     """
-    opts = Destination._meta
+    opts = model._meta
     quote = connection.ops.quote_name
     # Every column of the model but its own id: a field added to Destination is written
     # too, and a row dict that lacks one fails loudly (KeyError) instead of storing NULL.
-    fields = [f for f in opts.concrete_fields if not f.primary_key]
+    fields = [f for f in opts.concrete_fields if f is not opts.auto_field]
     key = opts.get_field("remote_id")
     columns = ", ".join(quote(f.column) for f in fields)
     updates = ", ".join(
@@ -249,6 +251,7 @@ def apply_destinations(remote_rows: Iterable[RemoteDestination]) -> SyncCounts:
             to_write.append({"remote_id": remote.id, "synced_at": now, **fields})
         for i in range(0, len(to_write), BATCH_SIZE):
             _upsert(to_write[i : i + BATCH_SIZE])
+            _upsert(to_write[i : i + BATCH_SIZE], model=DestinationPayload)  # the raw record
         if counts.skipped > SKIPPED_DESCRIBED:
             counts.warnings.append(
                 f"… and {counts.skipped - SKIPPED_DESCRIBED} more destinations skipped."

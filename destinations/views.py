@@ -32,6 +32,7 @@ from .selectors import (
     destination_campaign_choices,
     destination_get,
     destination_list,
+    destination_payload,
     destination_pool_page,
     destination_status_counts,
     destinations_with_ignores,
@@ -270,13 +271,14 @@ def destination_export(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
     destination = _get_destination(remote_id)
+    payload = destination_payload(remote_id=remote_id)
     context = {
         **_permissions(request),
         "d": destination,
         "pool_page": destination_pool_page(destination=destination),
         "history": destination_audit_history(remote_id=remote_id),
-        "extra_fields": _extra_payload_fields(destination),
-        "payload_json": _pretty_json(destination.payload),
+        "extra_fields": _extra_payload_fields(payload),
+        "payload_json": _pretty_json(payload),
     }
     return render(request, "destinations/detail.html", context)
 
@@ -285,9 +287,8 @@ def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
 KNOWN_PAYLOAD_KEYS = frozenset(f.name for f in fields(RemoteDestination)) - {"raw"}
 
 
-def _extra_payload_fields(destination: Destination) -> list[tuple[str, str]]:
+def _extra_payload_fields(payload: dict) -> list[tuple[str, str]]:
     """Fields Invoca sent that have no column of their own, as (name, text)."""
-    payload = destination.payload if isinstance(destination.payload, dict) else {}
     extra = []
     for key in sorted(payload):
         if key in KNOWN_PAYLOAD_KEYS:
