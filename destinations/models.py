@@ -152,6 +152,24 @@ class DestinationCount(models.Model):
         return f"{self.status} {self.campaign_id_from_network}: {self.n}"
 
 
+class DestinationCampaign(models.Model):
+    """A campaign and its advertiser, as far as the destinations list needs them: the
+    advertiser filter and campaign choices that say whose campaign it is.
+
+    A destination's record names its campaign, not the advertiser; the advertisers and
+    campaigns cache belongs to the ringpools app (a higher layer), whose sync writes this
+    small table in its own transaction through `destinations.directory`.
+    """
+
+    id_from_network = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    advertiser_id_from_network = models.CharField(max_length=64, db_index=True)
+    advertiser_name = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.advertiser_name}"
+
+
 class IgnoreRecord(models.Model):
     """An ignore made in the dashboard (Invoca's API has no ignore write).
 

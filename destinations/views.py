@@ -28,12 +28,15 @@ from . import services
 from .forms import DestinationFilterForm
 from .models import Destination, Status
 from .selectors import (
+    DestinationFilters,
+    destination_advertiser_choices,
     destination_audit_history,
     destination_campaign_choices,
     destination_get,
     destination_list,
     destination_payload,
     destination_pool_page,
+    destination_ring_pool_choices,
     destination_status_counts,
     destinations_with_ignores,
 )
@@ -111,13 +114,20 @@ def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
             ("status", filters.status),
             ("query", filters.query),
             ("campaign", filters.campaign),
+            ("advertiser", filters.advertiser),
+            ("ring_pool", filters.ring_pool),
+            ("created_from", str(filters.created_from or "")),
+            ("created_to", str(filters.created_to or "")),
         ],
     }
 
 
 def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     filters = form.filters
-    if counts["all"] == 0 and not filters.query and not filters.campaign:
+    narrowed = filters != DestinationFilters(
+        status=filters.status, sort_by=filters.sort_by, sort_dir=filters.sort_dir
+    )
+    if counts["all"] == 0 and not narrowed:
         return {
             "reason": "No destinations in the cache yet.",
             "hint": "They appear after the next sync from Invoca.",
@@ -126,6 +136,12 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     reason = f"No {filters.status + ' ' if filters.status else ''}destinations"
     if campaign_name:
         reason += f" in campaign “{campaign_name}”"
+    if filters.ring_pool:
+        reason += f" in ring pool “{getattr(form, 'ring_pool_name', filters.ring_pool)}”"
+    if filters.advertiser:
+        reason += f" of advertiser “{getattr(form, 'advertiser_name', filters.advertiser)}”"
+    if filters.created_from or filters.created_to:
+        reason += " discovered in the chosen days"
     if filters.query:
         reason += f" match “{filters.query}”"
     base = form.canonical()
@@ -139,6 +155,9 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
         )
     if filters.campaign:
         links.append((url + lists.query_string(base, campaign=None), "Every campaign"))
+    others = {"advertiser": None, "ring_pool": None, "created_from": None, "created_to": None}
+    if any(base.get(name) for name in others):
+        links.append((url + lists.query_string(base, **others), "Clear the other filters"))
     return {"reason": reason + ".", "links": links}
 
 
@@ -171,7 +190,7 @@ def _state_context(
 def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict:
     """Everything the table partial needs, for the state `form` describes."""
     filters = form.filters
-    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    counts = destination_status_counts(filters=filters)
     # The aggregate above already counted the current tab: no second COUNT(*).
     count = counts[filters.status or "all"]
     page, elided = lists.paginate(
@@ -211,7 +230,7 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
     """One re-rendered row plus (out of band) the counts it changed, for the same list state."""
     form = DestinationFilterForm(request.GET)
     filters = form.filters
-    counts = destination_status_counts(query=filters.query, campaign=filters.campaign)
+    counts = destination_status_counts(filters=filters)
     page = Paginator([], form.page_size).get_page(None)
     page.number = form.page_number or 1
     context = _state_context(request, form, counts, page)
@@ -227,7 +246,10 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = DestinationFilterForm(request.GET)
     context = _list_context(request, form)
     if not is_partial(request):
+        # The filter form's choices: from the small tables, never the destinations.
         context["campaign_choices"] = destination_campaign_choices()
+        context["advertiser_choices"] = destination_advertiser_choices()
+        context["ring_pool_choices"] = destination_ring_pool_choices()
     return lists.render_list(request, TEMPLATE, context)
 
 

@@ -30,3 +30,135 @@ class TestWhatTheListReads:
         d = make_destination(payload={"id": 1, "carrier_hint": "Verizon"})
         response = editor_client.get(f"/destinations/{d.remote_id}/")
         assert b"carrier_hint" in response.content and b"Verizon" in response.content
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def found(**params) -> set[str]:
+    from destinations.forms import DestinationFilterForm
+    from destinations.selectors import destination_list
+
+    return {d.phone_number for d in destination_list(filters=DestinationFilterForm(params).filters)}
+
+
+class TestSearch:
+    @pytest.fixture
+    def named(self):
+        return {
+            "spa": make_destination("202-555-0001", campaign=("1", "Campaña Señor Niño")),
+            "cafe": make_destination(
+                "202-555-0002", campaign=("2", "Plain"), pool=("7", "CAFÉ Zürich")
+            ),
+            "other": make_destination("303-444-0003", campaign=("3", "Other")),
+        }
+
+    def test_campaign_names_match_whatever_their_case_and_accents(self, named):
+        assert found(query="campana senor") == {"202-555-0001"}
+        assert found(query="NIÑO") == {"202-555-0001"}
+
+    def test_ring_pool_names_match_too(self, named):
+        assert found(query="cafe zurich") == {"202-555-0002"}
+
+    def test_a_number_fragment_matches_anywhere_in_the_number(self, named):
+        assert found(query="4440") == {"303-444-0003"}
+        assert found(query="(202) 555") == {"202-555-0001", "202-555-0002"}
+
+    def test_the_counts_agree_with_the_rows_found(self, named):
+        from destinations.selectors import DestinationFilters, destination_status_counts
+
+        for query in ["campana", "zurich", "555", "nothing at all"]:
+            counts = destination_status_counts(filters=DestinationFilters(query=query))
+            assert counts["all"] == len(found(query=query)), query
+
+
+# --- filters ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def directory():
+    from destinations.directory import CampaignEntry, destination_campaigns_replace
+
+    destination_campaigns_replace(
+        campaigns=[
+            CampaignEntry("1", "Spring sale", "A1", "Acme"),
+            CampaignEntry("2", "Spring sale", "B2", "Bolt"),
+            CampaignEntry("3", "Winter", "A1", "Acme"),
+        ]
+    )
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    return {
+        "old": make_destination(
+            "202-555-0001", campaign=("1", "Spring sale"), created_at=now - timedelta(days=40)
+        ),
+        "acme_pool": make_destination(
+            "202-555-0002",
+            campaign=("3", "Winter"),
+            pool=("9", "Winter pool"),
+            created_at=now - timedelta(days=2),
+        ),
+        "bolt": make_destination(
+            "202-555-0003", campaign=("2", "Spring sale"), created_at=now - timedelta(days=2)
+        ),
+    }
+
+
+class TestFilters:
+    def test_campaign_choices_name_their_advertiser(self, directory):
+        from destinations.selectors import destination_campaign_choices
+
+        assert destination_campaign_choices() == [
+            ("1", "Spring sale — Acme"),
+            ("2", "Spring sale — Bolt"),
+            ("3", "Winter — Acme"),
+        ]
+
+    def test_advertiser_ring_pool_and_days(self, directory):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        assert found(advertiser="A1") == {"202-555-0001", "202-555-0002"}
+        assert found(ring_pool="9") == {"202-555-0002"}
+        week_ago = str(today - timezone.timedelta(days=7))
+        assert found(created_from=week_ago) == {"202-555-0002", "202-555-0003"}
+        assert found(created_to=week_ago) == {"202-555-0001"}
+        assert found(advertiser="A1", created_from=week_ago, created_to=str(today)) == {
+            "202-555-0002"
+        }
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"advertiser": "nope"},
+            {"ring_pool": "nope"},
+            {"created_from": "yesterday"},
+            {"created_to": "0001-01-01"},
+            {"created_from": "9999-12-31"},
+            {"campaign": "x" * 500},
+        ],
+    )
+    def test_a_bad_filter_value_falls_back_to_everything(self, editor_client, directory, params):
+        response = editor_client.get("/destinations/", params)
+        assert response.status_code == 200
+        assert response.content.count(b'class="phone"') == 3
+
+    def test_the_page_counts_and_export_follow_the_filters(self, editor_client, directory):
+        import csv
+
+        params = {"advertiser": "A1", "ring_pool": "9"}
+        response = editor_client.get("/destinations/", params, HTTP_HX_REQUEST="true")
+        assert response.content.count(b'class="phone"') == 1
+        export = editor_client.get("/destinations/export.csv", params)
+        lines = list(csv.reader(b"".join(export.streaming_content).decode().splitlines()))
+        assert [line[0] for line in lines[1:]] == ["202-555-0002"]
+
+    def test_the_full_page_offers_the_choices_of_the_small_tables(self, editor_client, directory):
+        response = editor_client.get("/destinations/")
+        body = response.content.decode()
+        assert '<option value="A1">Acme</option>' in body
+        assert '<option value="9">Winter pool</option>' in body
+        assert "Spring sale — Bolt" in body
