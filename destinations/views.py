@@ -191,10 +191,11 @@ def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict
     """Everything the table partial needs, for the state `form` describes."""
     filters = form.filters
     counts = destination_status_counts(filters=filters)
-    # The aggregate above already counted the current tab: no second COUNT(*).
+    # The counts above already counted the current tab: no second COUNT(*). A page's
+    # keys come from the sort index alone, however deep the page.
     count = counts[filters.status or "all"]
     page, elided = lists.paginate(
-        destination_list(filters=filters, match_count=count), form, count=count
+        destination_list(filters=filters, match_count=count), form, count=count, index_only=True
     )
     page.object_list = destinations_with_ignores(page.object_list)
     return {

@@ -1,6 +1,8 @@
 """Browsing at any size: what the list reads, how many queries it makes, per-page sizes,
 the filters of the list and their fallbacks."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -162,3 +164,81 @@ class TestFilters:
         assert '<option value="A1">Acme</option>' in body
         assert '<option value="9">Winter pool</option>' in body
         assert "Spring sale — Bolt" in body
+
+
+# --- page sizes and deep pages -------------------------------------------------------------
+
+
+@pytest.fixture
+def many():
+    from destinations.models import Destination, DestinationPayload
+
+    made = Destination.objects.bulk_create(
+        [
+            Destination(
+                remote_id=50_000 + i,
+                phone_number=f"202-555-{i:04d}",
+                phone_digits=f"202555{i:04d}",
+                campaign_id_from_network=str(i % 4),
+                campaign_name=f"Campaign {i % 4}",
+                synced_at="2026-01-01T00:00:00Z",
+            )
+            for i in range(1200)
+        ]
+    )
+    DestinationPayload.objects.bulk_create(
+        [DestinationPayload(remote_id=d.remote_id, payload={}) for d in made]
+    )
+    return made
+
+
+def shown(response) -> int:
+    return response.content.count(b'class="phone"')
+
+
+class TestPageSizes:
+    @pytest.mark.parametrize("per_page", [10, 25, 200, 1000])
+    def test_any_size_up_to_the_maximum_is_honoured(self, editor_client, many, per_page):
+        response = editor_client.get("/destinations/", {"per_page": per_page})
+        assert shown(response) == per_page
+        assert f'<option value="{per_page}" selected>' in response.content.decode()
+
+    def test_a_bigger_size_is_clamped_and_says_so(self, editor_client, many):
+        response = editor_client.get("/destinations/", {"per_page": 5000})
+        assert response.status_code == 302
+        assert response["Location"] == "/destinations/?per_page=1000"
+        page = editor_client.get(response["Location"])
+        assert shown(page) == 1000
+        assert "At most 1,000 rows a page." in page.content.decode()
+        partial = editor_client.get(
+            "/destinations/", {"per_page": 5000, "query": "202"}, HTTP_HX_REQUEST="true"
+        )
+        assert shown(partial) == 1000
+        assert partial["HX-Push-Url"] == "/destinations/?query=202&per_page=1000"
+
+    @pytest.mark.parametrize("per_page", ["0", "-3", "many", "1e3"])
+    def test_a_senseless_size_gives_the_default(self, editor_client, many, per_page):
+        assert shown(editor_client.get("/destinations/", {"per_page": per_page})) == 50
+
+    def test_the_same_number_of_queries_at_every_size_and_depth(self, editor_client, many):
+        counted = set()
+        for params in [
+            {"per_page": 25},
+            {"per_page": 1000},
+            {"per_page": 25, "page": 40},
+            {"per_page": 1000, "page": 2, "sort_by": "campaign", "sort_dir": "desc"},
+        ]:
+            for headers in [{}, {"HTTP_HX_REQUEST": "true"}]:
+                with CaptureQueriesContext(connection) as queries:
+                    assert editor_client.get("/destinations/", params, **headers).status_code == 200
+                counted.add((bool(headers), len(queries)))
+        assert len({n for partial, n in counted if partial}) == 1
+        assert len({n for partial, n in counted if not partial}) == 1
+
+    def test_a_deep_page_shows_the_rows_of_that_depth_in_order(self, editor_client, many):
+        response = editor_client.get(
+            "/destinations/", {"per_page": 25, "page": 40, "sort_dir": "desc"}
+        )
+        numbers = re.findall(rb'class="phone"[^>]*>([^<]+)<', response.content)
+        expected = [f"202-555-{i:04d}".encode() for i in range(1199 - 975, 1199 - 1000, -1)]
+        assert numbers == expected
