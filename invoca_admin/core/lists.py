@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import Page, Paginator
-from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.db.models import QuerySet
+from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import http_date
