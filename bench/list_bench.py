@@ -116,7 +116,7 @@ SELECT n.i, n.i, '1', substr(n.d, 1, 3) || '-' || substr(n.d, 4, 3) || '-' || su
 FROM (
   SELECT i, ((i::bigint * 2654435761) %% 9000000000 + 1000000000)::text AS d, (i * 31) %% 200 AS c,
          CASE WHEN i %% 10 < 3 THEN 'tracked' WHEN i %% 10 = 3 THEN 'ignored' ELSE 'discovered' END AS st
-  FROM generate_series(1, %s) AS i) AS n
+  FROM generate_series(1::bigint, %s::bigint) AS i) AS n
 JOIN bench_campaign b ON b.c = n.c
 """
 
