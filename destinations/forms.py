@@ -16,7 +16,9 @@ from .selectors import (
     DEFAULT_SORT_DIR,
     SORT_FIELDS,
     DestinationFilters,
+    destination_advertiser_name,
     destination_campaign_name,
+    destination_ring_pool_name,
 )
 
 __all__ = ["DEFAULT_PER_PAGE", "PER_PAGE_CHOICES", "DestinationFilterForm"]
@@ -33,18 +35,25 @@ class DestinationFilterForm(ListForm):
     state_order = (
         "status",
         "query",
+        "advertiser",
         "campaign",
-        "discovered_from",
+        "ring_pool",
+        "created_from",
+        "created_to",
         "sort_by",
         "sort_dir",
         "per_page",
     )
-    hidden_state = ("status", "discovered_from", "sort_by", "sort_dir")
+    hidden_state = ("status", "sort_by", "sort_dir")
 
     status = forms.ChoiceField(required=False, choices=[("", "All"), *Status.choices])
     query = forms.CharField(required=False)
     campaign = forms.CharField(required=False, max_length=64)
-    discovered_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    advertiser = forms.CharField(required=False, max_length=64)
+    ring_pool = forms.CharField(required=False, max_length=64)
+    # Discovered (created at Invoca) between these days, both included.
+    created_from = forms.DateField(required=False)
+    created_to = forms.DateField(required=False)
 
     def clean_query(self) -> str:
         # A very long paste is cut, not rejected (rejecting would show everything).
@@ -58,11 +67,33 @@ class DestinationFilterForm(ListForm):
                 raise forms.ValidationError("No cached destination is in this campaign.")
         return campaign
 
-    def clean_discovered_from(self):
-        day = self.cleaned_data["discovered_from"]
+    def _clean_day(self, name: str):
+        day = self.cleaned_data[name]
         if day is not None and not 1900 <= day.year <= 9000:
-            raise forms.ValidationError("Not a date the cache can hold.")
+            raise forms.ValidationError("Choose a day between the years 1900 and 9000.")
         return day
+
+    def clean_created_from(self):
+        return self._clean_day("created_from")
+
+    def clean_created_to(self):
+        return self._clean_day("created_to")
+
+    def clean_advertiser(self) -> str:
+        advertiser = self.cleaned_data["advertiser"].strip()
+        if advertiser:
+            self.advertiser_name = destination_advertiser_name(advertiser=advertiser)
+            if self.advertiser_name is None:
+                raise forms.ValidationError("No such advertiser in the cache.")
+        return advertiser
+
+    def clean_ring_pool(self) -> str:
+        ring_pool = self.cleaned_data["ring_pool"].strip()
+        if ring_pool:
+            self.ring_pool_name = destination_ring_pool_name(ring_pool=ring_pool)
+            if self.ring_pool_name is None:
+                raise forms.ValidationError("No cached destination is in this ring pool.")
+        return ring_pool
 
     def state(self, *, page: int | None = None) -> QueryDict:
         """The canonical query string of this view (see ListForm.canonical)."""
@@ -76,5 +107,8 @@ class DestinationFilterForm(ListForm):
             campaign=self.value("campaign"),
             sort_by=self.value("sort_by"),
             sort_dir=self.value("sort_dir"),
-            discovered_from=self.value("discovered_from") or None,
+            advertiser=self.value("advertiser"),
+            ring_pool=self.value("ring_pool"),
+            created_from=self.value("created_from") or None,
+            created_to=self.value("created_to") or None,
         )

@@ -58,8 +58,8 @@ class Destination(models.Model):
     use_custom_data = models.BooleanField(null=True, blank=True)
 
     status = models.CharField(max_length=16, choices=Status, default=Status.DISCOVERED)
-    payload = models.JSONField(default=dict)  # the raw Invoca record, for fields added later
-    # A digest of `payload`: a re-sync rewrites only the rows whose digest changed.
+    # A digest of Invoca's record (kept in `DestinationPayload`): a re-sync rewrites only
+    # the rows whose digest changed.
     fingerprint = models.CharField(max_length=32, blank=True)
     synced_at = models.DateTimeField()
 
@@ -93,6 +93,81 @@ class Destination(models.Model):
     @property
     def is_ignored(self) -> bool:
         return self.status == Status.IGNORED
+
+
+class DestinationPayload(models.Model):
+    """The raw Invoca record of a destination, for fields that have no column (yet).
+
+    Out of the hot table: list queries never read it (each record is about a kilobyte,
+    ten times the rest of the row); only the detail page does. The database removes it
+    with its destination.
+    """
+
+    remote = models.OneToOneField(
+        Destination,
+        to_field="remote_id",
+        primary_key=True,
+        on_delete=models.DB_CASCADE,
+        related_name="raw",
+    )
+    payload = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"payload of {self.remote_id}"
+
+
+#: The columns a `DestinationCount` row is keyed by (the triggers of migration 0003 group
+#: destinations by exactly these).
+COUNT_KEY = (
+    "status",
+    "campaign_id_from_network",
+    "campaign_name",
+    "ring_pool_id_from_network",
+    "ring_pool_name",
+)
+
+
+class DestinationCount(models.Model):
+    """How many cached destinations share one status, campaign and ring pool.
+
+    Kept exact by database triggers on the destinations table (migration 0003): every
+    write path (the sync's upserts and deletes, ignore, un-ignore, delete, bulk jobs)
+    changes these rows in its own transaction, with no application code. A few
+    hundred rows stand for any number of destinations, so the tab counts, the campaign
+    and ring pool choices and the name search read this table instead of scanning the
+    destinations. Rows whose count falls to zero are removed.
+    """
+
+    status = models.CharField(max_length=16)
+    campaign_id_from_network = models.CharField(max_length=64, blank=True)
+    campaign_name = models.CharField(max_length=255, blank=True)
+    ring_pool_id_from_network = models.CharField(max_length=64, blank=True)
+    ring_pool_name = models.CharField(max_length=255, blank=True)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=COUNT_KEY, name="dest_count_key")]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.campaign_id_from_network}: {self.n}"
+
+
+class DestinationCampaign(models.Model):
+    """A campaign and its advertiser, as far as the destinations list needs them: the
+    advertiser filter and campaign choices that say whose campaign it is.
+
+    A destination's record names its campaign, not the advertiser; the advertisers and
+    campaigns cache belongs to the ringpools app (a higher layer), whose sync writes this
+    small table in its own transaction through `destinations.directory`.
+    """
+
+    id_from_network = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=255, blank=True)
+    advertiser_id_from_network = models.CharField(max_length=64, db_index=True)
+    advertiser_name = models.CharField(max_length=255, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} — {self.advertiser_name}"
 
 
 class IgnoreRecord(models.Model):

@@ -3,18 +3,26 @@
 Everything here reads the local database only; a GET never calls Invoca.
 """
 
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from invoca_admin.core.models import AuditEntry
 
 from .jobs import BulkJob, BulkJobRow
-from .models import Destination, IgnoreRecord, Status
+from .models import (
+    Destination,
+    DestinationCampaign,
+    DestinationCount,
+    DestinationPayload,
+    IgnoreRecord,
+    Status,
+)
 from .sync import digits
 
 # Public sort key (the query string's `sort_by`) -> ORM field. A "pk" tiebreaker is
@@ -44,17 +52,57 @@ class DestinationFilters:
     campaign: str = ""  # a campaign's id_from_network
     sort_by: str = DEFAULT_SORT_BY
     sort_dir: str = DEFAULT_SORT_DIR
-    discovered_from: date | None = None  # first seen at Invoca on or after this day
+    advertiser: str = ""  # an advertiser's id_from_network
+    ring_pool: str = ""  # a ring pool's id_from_network
+    created_from: date | None = None  # discovered on or after this day
+    created_to: date | None = None  # discovered on or before this day
 
 
-def _search(query: str) -> Q:
-    """A phone number whatever its punctuation, or a campaign name.
+def fold(text: str) -> str:
+    """`text` without case or accents ("Campaña Señor" -> "campana senor"): how names are
+    compared, in Python, so that SQLite and PostgreSQL find exactly the same rows."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatches:
+    """The campaigns and ring pools whose names contain a search (from the counts table)."""
+
+    campaigns: tuple[str, ...] = ()
+    ring_pools: tuple[str, ...] = ()
+
+
+def _name_matches(query: str) -> NameMatches:
+    """Campaign and ring pool names are few (a row of `DestinationCount` per status,
+    campaign and pool), so they are folded and matched here rather than in every row."""
+    needle = fold(query)
+    campaigns: set[str] = set()
+    pools: set[str] = set()
+    names = DestinationCount.objects.values_list(
+        "campaign_id_from_network", "campaign_name", "ring_pool_id_from_network", "ring_pool_name"
+    ).distinct()
+    for campaign_id, campaign_name, pool_id, pool_name in names:
+        if campaign_id and needle in fold(campaign_name):
+            campaigns.add(campaign_id)
+        if pool_id and needle in fold(pool_name):
+            pools.add(pool_id)
+    return NameMatches(tuple(sorted(campaigns)), tuple(sorted(pools)))
+
+
+def _search(query: str, names: NameMatches) -> Q:
+    """A phone number whatever its punctuation, or a campaign or ring pool name.
 
     "(202) 555-0001", "202.555.0001" and "+1 202 555 0001" all find 202-555-0001:
-    the query is reduced to digits and matched against `phone_digits`; eleven
-    digits starting with the country code "1" also match the ten after it.
+    the query is reduced to digits and matched against `phone_digits` (a trigram index
+    on PostgreSQL); eleven digits starting with the country code "1" also match the ten
+    after it. Names match whatever their case and accents ("campana" finds "Campaña").
     """
-    condition = Q(campaign_name__icontains=query)
+    condition = Q(pk__in=[])
+    if names.campaigns:
+        condition |= Q(campaign_id_from_network__in=names.campaigns)
+    if names.ring_pools:
+        condition |= Q(ring_pool_id_from_network__in=names.ring_pools)
     number = digits(query)
     if number:
         condition |= Q(phone_digits__contains=number)
@@ -63,19 +111,39 @@ def _search(query: str) -> Q:
     return condition
 
 
-def _filtered(
-    *, query: str, campaign: str, discovered_from: date | None = None
-) -> QuerySet[Destination]:
-    qs = Destination.objects.all()
-    if query:
-        qs = qs.filter(_search(query))
-    if campaign:
-        qs = qs.filter(campaign_id_from_network=campaign)
-    if discovered_from:
-        # From the start of that day in the dashboard's time zone (the created_at index).
-        start = timezone.make_aware(datetime.combine(discovered_from, time.min))
-        qs = qs.filter(created_at__gte=start)
+def _advertiser_campaigns(advertiser: str) -> list[str]:
+    return list(
+        DestinationCampaign.objects.filter(advertiser_id_from_network=advertiser).values_list(
+            "id_from_network", flat=True
+        )
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _apply_filters(qs: QuerySet, filters: DestinationFilters, *, rows: bool) -> QuerySet:
+    """`qs` (destinations, or their counts when `rows` is False) narrowed by every filter
+    but the status tab and the search."""
+    if filters.campaign:
+        qs = qs.filter(campaign_id_from_network=filters.campaign)
+    if filters.advertiser:
+        qs = qs.filter(campaign_id_from_network__in=_advertiser_campaigns(filters.advertiser))
+    if filters.ring_pool:
+        qs = qs.filter(ring_pool_id_from_network=filters.ring_pool)
+    if rows and filters.created_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.created_from))
+    if rows and filters.created_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.created_to + timedelta(days=1)))
     return qs
+
+
+def _filtered(filters: DestinationFilters) -> QuerySet[Destination]:
+    qs = Destination.objects.all()
+    if filters.query:
+        qs = qs.filter(_search(filters.query, _name_matches(filters.query)))
+    return _apply_filters(qs, filters, rows=True)
 
 
 def destination_list(
@@ -88,14 +156,13 @@ def destination_list(
     every row to find a handful of matches, while sorting a few hundred matches
     costs next to nothing.
     """
-    qs = _filtered(
-        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
-    )
+    qs = _filtered(filters)
     if filters.status:
         qs = qs.filter(status=filters.status)
     field = SORT_FIELDS.get(filters.sort_by, SORT_FIELDS[DEFAULT_SORT_BY])
     descending = filters.sort_dir == "desc"
-    if filters.query and match_count is not None and match_count <= FEW_MATCHES:
+    narrowed = filters.query or filters.ring_pool or filters.created_from or filters.created_to
+    if narrowed and match_count is not None and match_count <= FEW_MATCHES:
         # COALESCE(x, x) is x (NULLs included), but no index serves it.
         key = Coalesce(F(field), F(field))
         return qs.order_by(key.desc() if descending else key.asc(), "-pk" if descending else "pk")
@@ -104,50 +171,118 @@ def destination_list(
 
 
 def destination_status_counts(
-    *, query: str = "", campaign: str = "", discovered_from: date | None = None
+    *, query: str = "", campaign: str = "", filters: DestinationFilters | None = None
 ) -> dict[str, int]:
-    """{"all": n, "discovered": n, "tracked": n, "ignored": n} in one aggregate query."""
-    counts = _filtered(query=query, campaign=campaign, discovered_from=discovered_from).aggregate(
-        all=Count("pk"),
-        **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+    """{"all": n, "discovered": n, "tracked": n, "ignored": n} in one query (plus one
+    for a name search or an advertiser).
+
+    From the trigger-kept `DestinationCount` rows (a few hundred, whatever the number
+    of destinations) unless a number search or a date range asks which rows match:
+    then one aggregate over the matching rows, through their indexes.
+    """
+    if filters is None:
+        filters = DestinationFilters(query=query, campaign=campaign)
+    by_rows = (
+        (filters.query and digits(filters.query)) or filters.created_from or filters.created_to
     )
-    return {key: value or 0 for key, value in counts.items()}
+    if by_rows:
+        counts = _filtered(filters).aggregate(
+            all=Count("pk"),
+            **{status.value: Count("pk", filter=Q(status=status)) for status in Status},
+        )
+        return {key: value or 0 for key, value in counts.items()}
+    rows = _apply_filters(DestinationCount.objects.all(), filters, rows=False)
+    if filters.query:
+        rows = rows.filter(_search(filters.query, _name_matches(filters.query)))
+    by_status = dict(rows.order_by().values_list("status").annotate(total=Sum("n")))
+    counts = {status.value: by_status.get(status.value, 0) for status in Status}
+    return {"all": sum(counts.values()), **counts}
 
 
 def destination_campaign_choices() -> list[tuple[str, str]]:
-    """(id_from_network, name) of every campaign that has a cached destination, by name.
-
-    One row stands for each campaign (the lowest pk, found from the campaign index),
-    so this stays fast on 100,000 rows where a DISTINCT over both columns would not.
-    """
-    firsts = (
-        Destination.objects.exclude(campaign_id_from_network="")
-        .order_by()
-        .values("campaign_id_from_network")
-        .annotate(first=Min("pk"))
-        .values("first")
-    )
+    """(id_from_network, label) of every campaign that has a cached destination, by name;
+    the label names the advertiser ("Spring sale — Acme") when the directory knows it.
+    From the trigger-kept counts and the campaigns directory, never the destinations."""
     rows = (
-        Destination.objects.filter(pk__in=firsts)
-        .order_by("campaign_name", "campaign_id_from_network")
-        .values_list("campaign_id_from_network", "campaign_name")
+        DestinationCount.objects.exclude(campaign_id_from_network="")
+        .order_by()
+        .values_list("campaign_id_from_network")
+        .annotate(name=Max("campaign_name"))
     )
-    return [(campaign_id, name or campaign_id) for campaign_id, name in rows]
+    names = dict(rows)
+    advertisers = dict(
+        DestinationCampaign.objects.filter(id_from_network__in=list(names)).values_list(
+            "id_from_network", "advertiser_name"
+        )
+    )
+    choices = []
+    for campaign_id, name in names.items():
+        label = name or campaign_id
+        if advertisers.get(campaign_id):
+            label = f"{label} — {advertisers[campaign_id]}"
+        choices.append((campaign_id, label))
+    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
 
 
-def destination_campaign_name(*, campaign: str) -> str | None:
-    """The name of a campaign that has cached destinations, or None if it has none."""
-    if not campaign:
+def destination_advertiser_choices() -> list[tuple[str, str]]:
+    """(id_from_network, name) of every advertiser in the campaigns directory, by name."""
+    rows = (
+        DestinationCampaign.objects.order_by()
+        .values_list("advertiser_id_from_network")
+        .annotate(name=Max("advertiser_name"))
+    )
+    choices = [(advertiser_id, name or advertiser_id) for advertiser_id, name in rows]
+    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+
+
+def destination_ring_pool_choices() -> list[tuple[str, str]]:
+    """(id_from_network, name) of every ring pool that tracks a cached destination."""
+    rows = (
+        DestinationCount.objects.exclude(ring_pool_id_from_network="")
+        .order_by()
+        .values_list("ring_pool_id_from_network")
+        .annotate(name=Max("ring_pool_name"))
+    )
+    choices = [(pool_id, name or pool_id) for pool_id, name in rows]
+    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+
+
+def _counted_name(id_column: str, name_column: str, value: str) -> str | None:
+    """The name the most destinations give an id (a campaign's or a ring pool's), the id
+    itself when they give none, or None when no cached destination has it."""
+    if not value:
         return None
     row = (
-        Destination.objects.filter(campaign_id_from_network=campaign)
-        .values_list("campaign_name", flat=True)
-        .order_by()
+        DestinationCount.objects.filter(**{id_column: value})
+        .values_list(name_column, flat=True)
+        .order_by("-n")
         .first()
     )
     if row is None:
         return None
-    return row or campaign
+    return row or value
+
+
+def destination_campaign_name(*, campaign: str) -> str | None:
+    """The name of a campaign that has cached destinations, or None if it has none."""
+    return _counted_name("campaign_id_from_network", "campaign_name", campaign)
+
+
+def destination_ring_pool_name(*, ring_pool: str) -> str | None:
+    """The name of a ring pool that tracks cached destinations, or None."""
+    return _counted_name("ring_pool_id_from_network", "ring_pool_name", ring_pool)
+
+
+def destination_advertiser_name(*, advertiser: str) -> str | None:
+    """The name of an advertiser in the campaigns directory, or None."""
+    row = (
+        DestinationCampaign.objects.filter(advertiser_id_from_network=advertiser)
+        .values_list("advertiser_name", flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    return row or advertiser
 
 
 def destination_ignore_records(*, remote_ids: Iterable[int]) -> dict[int, IgnoreRecord]:
@@ -166,6 +301,16 @@ def destinations_with_ignores(rows: Iterable[Destination]) -> list[Destination]:
     for row in rows:
         row.ignore_record = records.get(row.remote_id)
     return rows
+
+
+def destination_payload(*, remote_id: int) -> dict:
+    """Invoca's raw record of one destination (the detail page's; no list reads it)."""
+    payload = (
+        DestinationPayload.objects.filter(remote_id=remote_id)
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return payload if isinstance(payload, dict) else {}
 
 
 def destination_get(*, remote_id: int) -> Destination | None:

@@ -37,7 +37,7 @@ from invoca_admin.core.columns import column_problems
 from invoca_admin.invoca import Destination as RemoteDestination
 from invoca_admin.invoca import InvocaClient
 
-from .models import Destination, IgnoreRecord, Status, destination_status
+from .models import Destination, DestinationPayload, IgnoreRecord, Status, destination_status
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,9 @@ def destination_upsert(
     ignored = IgnoreRecord.objects.filter(remote_id=remote.id).exists()
     fields = destination_fields(remote, locally_ignored=ignored)
     fields["synced_at"] = synced_at or timezone.now()
+    payload = fields.pop("payload")  # kept beside the row (DestinationPayload)
     obj, _ = Destination.objects.update_or_create(remote_id=remote.id, defaults=fields)
+    DestinationPayload.objects.update_or_create(remote=obj, defaults={"payload": payload})
     return obj
 
 
@@ -262,6 +264,10 @@ class DestinationStage:
         # One converter per column, chosen once (None: the value goes as it is): the
         # row-by-row cost that a sync of a million rows pays a million times.
         self._adapters = [_adapter(f) for f in self.fields]
+        # Invoca's raw record travels beside the row, in a column of the stage only, and
+        # is published into its side table (DestinationPayload).
+        self._payload = DestinationPayload._meta.get_field("payload")
+        self._adapters.append(_adapter(self._payload))
 
     def __enter__(self) -> DestinationStage:
         columns = _quoted_columns(self.fields)
@@ -281,6 +287,9 @@ class DestinationStage:
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {STAGE_TABLE} AS "  # noqa: S608 (model names only)
                 f"SELECT {columns} FROM {self.live} WHERE 1 = 0"
+            )
+            cursor.execute(
+                f"ALTER TABLE {STAGE_TABLE} ADD COLUMN payload {self._payload.db_type(connection)}"
             )
             cursor.execute(f"CREATE UNIQUE INDEX {STAGE_TABLE}_key ON {STAGE_TABLE} (remote_id)")
         return self
@@ -357,7 +366,7 @@ class DestinationStage:
         return tuple(
             value if adapt is None or value is None else adapt(value)
             for adapt, value in zip(
-                self._adapters, map(values.__getitem__, self._names), strict=True
+                self._adapters, map(values.__getitem__, [*self._names, "payload"]), strict=True
             )
         )
 
@@ -369,8 +378,8 @@ class DestinationStage:
             if f.attname != "remote_id"
         )
         return (
-            f"INSERT INTO {STAGE_TABLE} ({_quoted_columns(self.fields)})",
-            f"ON CONFLICT (remote_id) DO UPDATE SET {updates}",
+            f"INSERT INTO {STAGE_TABLE} ({_quoted_columns(self.fields)}, payload)",
+            f"ON CONFLICT (remote_id) DO UPDATE SET {updates}, payload = EXCLUDED.payload",
         )
 
     def merge(self) -> SyncCounts:
@@ -471,6 +480,14 @@ def write_staged_destinations(cursor, fields) -> None:
     cursor.execute(
         f"INSERT INTO {live} ({columns}) SELECT {columns} FROM {STAGE_TABLE} "  # noqa: S608
         f"WHERE 1 = 1 ON CONFLICT (remote_id) DO UPDATE SET {updates}"
+    )
+    # Invoca's raw record, into its side table (the list never reads it).
+    side = DestinationPayload._meta
+    key = quote(side.pk.column)
+    cursor.execute(
+        f"INSERT INTO {quote(side.db_table)} ({key}, payload) "  # noqa: S608
+        f"SELECT remote_id, payload FROM {STAGE_TABLE} "
+        f"WHERE 1 = 1 ON CONFLICT ({key}) DO UPDATE SET payload = EXCLUDED.payload"
     )
 
 

@@ -30,15 +30,19 @@ from .forms import DestinationFilterForm
 from .jobs import BulkJob, BulkJobRow
 from .models import Destination, Status
 from .selectors import (
+    DestinationFilters,
     bulk_job_get,
     bulk_job_list,
     bulk_job_outcome_counts,
     bulk_job_rows,
+    destination_advertiser_choices,
     destination_audit_history,
     destination_campaign_choices,
     destination_get,
     destination_list,
+    destination_payload,
     destination_pool_page,
+    destination_ring_pool_choices,
     destination_status_counts,
     destinations_with_ignores,
 )
@@ -120,19 +124,20 @@ def _bulk(form: DestinationFilterForm, permissions: dict) -> dict:
             ("status", filters.status),
             ("query", filters.query),
             ("campaign", filters.campaign),
-            ("discovered_from", filters.discovered_from or ""),
+            ("advertiser", filters.advertiser),
+            ("ring_pool", filters.ring_pool),
+            ("created_from", str(filters.created_from or "")),
+            ("created_to", str(filters.created_to or "")),
         ],
     }
 
 
 def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     filters = form.filters
-    if (
-        counts["all"] == 0
-        and not filters.query
-        and not filters.campaign
-        and not filters.discovered_from
-    ):
+    narrowed = filters != DestinationFilters(
+        status=filters.status, sort_by=filters.sort_by, sort_dir=filters.sort_dir
+    )
+    if counts["all"] == 0 and not narrowed:
         return {
             "reason": "No destinations in the cache yet.",
             "hint": "They appear after the next sync from Invoca.",
@@ -141,9 +146,12 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
     reason = f"No {filters.status + ' ' if filters.status else ''}destinations"
     if campaign_name:
         reason += f" in campaign “{campaign_name}”"
-    if filters.discovered_from:
-        since = filters.discovered_from
-        reason += f" discovered since {since:%b} {since.day}, {since.year}"
+    if filters.ring_pool:
+        reason += f" in ring pool “{getattr(form, 'ring_pool_name', filters.ring_pool)}”"
+    if filters.advertiser:
+        reason += f" of advertiser “{getattr(form, 'advertiser_name', filters.advertiser)}”"
+    if filters.created_from or filters.created_to:
+        reason += " discovered in the chosen days"
     if filters.query:
         reason += f" match “{filters.query}”"
     base = form.canonical()
@@ -157,8 +165,9 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
         )
     if filters.campaign:
         links.append((url + lists.query_string(base, campaign=None), "Every campaign"))
-    if filters.discovered_from:
-        links.append((url + lists.query_string(base, discovered_from=None), "Any discovery date"))
+    others = {"advertiser": None, "ring_pool": None, "created_from": None, "created_to": None}
+    if any(base.get(name) for name in others):
+        links.append((url + lists.query_string(base, **others), "Clear the other filters"))
     return {"reason": reason + ".", "links": links}
 
 
@@ -193,13 +202,12 @@ def _state_context(
 def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict:
     """Everything the table partial needs, for the state `form` describes."""
     filters = form.filters
-    counts = destination_status_counts(
-        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
-    )
-    # The aggregate above already counted the current tab: no second COUNT(*).
+    counts = destination_status_counts(filters=filters)
+    # The counts above already counted the current tab: no second COUNT(*). A page's
+    # keys come from the sort index alone, however deep the page.
     count = counts[filters.status or "all"]
     page, elided = lists.paginate(
-        destination_list(filters=filters, match_count=count), form, count=count
+        destination_list(filters=filters, match_count=count), form, count=count, index_only=True
     )
     page.object_list = destinations_with_ignores(page.object_list)
     return {
@@ -235,9 +243,7 @@ def _row_response(request: HtmxHttpRequest, destination: Destination) -> HttpRes
     """One re-rendered row plus (out of band) the counts it changed, for the same list state."""
     form = DestinationFilterForm(request.GET)
     filters = form.filters
-    counts = destination_status_counts(
-        query=filters.query, campaign=filters.campaign, discovered_from=filters.discovered_from
-    )
+    counts = destination_status_counts(filters=filters)
     page = Paginator([], form.page_size).get_page(None)
     page.number = form.page_number or 1
     context = _state_context(request, form, counts, page)
@@ -254,7 +260,10 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     form = DestinationFilterForm(request.GET)
     context = _list_context(request, form)
     if not is_partial(request):
+        # The filter form's choices: from the small tables, never the destinations.
         context["campaign_choices"] = destination_campaign_choices()
+        context["advertiser_choices"] = destination_advertiser_choices()
+        context["ring_pool_choices"] = destination_ring_pool_choices()
     return lists.render_list(request, TEMPLATE, context)
 
 
@@ -298,13 +307,14 @@ def destination_export(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse:
     destination = _get_destination(remote_id)
+    payload = destination_payload(remote_id=remote_id)
     context = {
         **_permissions(request),
         "d": destination,
         "pool_page": destination_pool_page(destination=destination),
         "history": destination_audit_history(remote_id=remote_id),
-        "extra_fields": _extra_payload_fields(destination),
-        "payload_json": _pretty_json(destination.payload),
+        "extra_fields": _extra_payload_fields(payload),
+        "payload_json": _pretty_json(payload),
     }
     return render(request, "destinations/detail.html", context)
 
@@ -313,9 +323,8 @@ def destination_detail(request: HtmxHttpRequest, remote_id: int) -> HttpResponse
 KNOWN_PAYLOAD_KEYS = frozenset(f.name for f in fields(RemoteDestination)) - {"raw"}
 
 
-def _extra_payload_fields(destination: Destination) -> list[tuple[str, str]]:
+def _extra_payload_fields(payload: dict) -> list[tuple[str, str]]:
     """Fields Invoca sent that have no column of their own, as (name, text)."""
-    payload = destination.payload if isinstance(destination.payload, dict) else {}
     extra = []
     for key in sorted(payload):
         if key in KNOWN_PAYLOAD_KEYS:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from destinations.models import Destination
-from destinations.selectors import destination_status_counts
+from destinations.selectors import DestinationFilters, destination_status_counts
 from ringpools.models import Advertiser, Campaign, RingPool
 
 from .core.models import AuditEntry, SyncRun
@@ -43,11 +43,11 @@ class NewSince:
 
 
 def destinations_new_since(*, since: datetime) -> NewSince:
-    """Counted with the list's own filter (``discovered_from``, a day), so the number equals
+    """Counted with the list's own filter (``created_from``, a day), so the number equals
     the list the link opens."""
     day = timezone.localdate(since)
-    count = destination_status_counts(discovered_from=day)["all"]
-    href = f"{reverse('destinations:list')}?discovered_from={day.isoformat()}"
+    count = destination_status_counts(filters=DestinationFilters(created_from=day))["all"]
+    href = f"{reverse('destinations:list')}?created_from={day.isoformat()}"
     return NewSince(last_visit=since, day=day, count=count, href=href)
 
 

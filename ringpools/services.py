@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
-from destinations.models import Destination, IgnoreRecord, destination_status
+from destinations.models import Destination, DestinationPayload, IgnoreRecord, destination_status
 from destinations.sync import POOL_FIELDS, destination_upsert, digits
 from invoca_admin.core.audit import audit_record
 from invoca_admin.invoca import (
@@ -342,11 +342,15 @@ def _unlink_destinations(destinations: list[Destination]) -> int:
         dest.status = destination_status(
             has_pool=False, ignored_at=dest.ignored_at, ignored_here=dest.remote_id in ignored
         )
-        dest.payload = {**(dest.payload or {}), "dynamic_number_pool": dict(EMPTY_POOL_REF)}
         dest.fingerprint = ""  # the next sync rewrites the row whatever Invoca says
-    Destination.objects.bulk_update(
-        destinations, [*POOL_FIELDS, "status", "payload", "fingerprint"]
+    Destination.objects.bulk_update(destinations, [*POOL_FIELDS, "status", "fingerprint"])
+    # The raw record (kept beside the row) forgets the pool too.
+    raws = list(
+        DestinationPayload.objects.filter(remote_id__in=[d.remote_id for d in destinations])
     )
+    for raw in raws:
+        raw.payload = {**(raw.payload or {}), "dynamic_number_pool": dict(EMPTY_POOL_REF)}
+    DestinationPayload.objects.bulk_update(raws, ["payload"])
     return len(destinations)
 
 

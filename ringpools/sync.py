@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from destinations.directory import CampaignEntry, destination_campaigns_replace
 from invoca_admin.core.columns import column_problems
 from invoca_admin.invoca import Campaign as RemoteCampaign
 from invoca_admin.invoca import InvocaClient, InvocaError, InvocaNotFound
@@ -229,6 +230,15 @@ def ringpools_apply(snapshot: RingPoolSnapshot) -> RingPoolSyncResult:
             advertiser__id_from_network__in=kept_advertisers
         ).delete()
         Advertiser.objects.exclude(id_from_network__in=[*adv_objs, *kept_advertisers]).delete()
+        # The destinations list filters by advertiser through its own copy (same transaction).
+        destination_campaigns_replace(
+            campaigns=(
+                CampaignEntry(
+                    c.id_from_network, c.name, c.advertiser.id_from_network, c.advertiser.name
+                )
+                for c in Campaign.objects.select_related("advertiser")
+            )
+        )
     result.advertisers = len(advertisers)
     result.campaigns = len(campaign_pairs)
     return result

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from django import forms
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,8 +39,11 @@ from . import preferences
 from .htmx import HtmxHttpRequest, is_partial
 from .models import LISTS, SyncRun
 
-#: The same choices on every list page.
-PER_PAGE_CHOICES = (25, 50, 100, 250)
+#: The same choices on every list page. Any whole number of rows up to ``MAX_PER_PAGE``
+#: is honoured (``per_page=10`` shows 10); a bigger one is clamped to it, and the page
+#: says so; zero, negative or non-numbers give the list's default.
+PER_PAGE_CHOICES = (25, 50, 100, 250, 500, 1000)
+MAX_PER_PAGE = 1000
 SORT_DIRS = ("asc", "desc")
 
 
@@ -62,13 +66,20 @@ class ListForm(forms.Form):
     sort_by = forms.ChoiceField(required=False)
     sort_dir = forms.ChoiceField(required=False, choices=[(d, d) for d in SORT_DIRS])
     page = forms.IntegerField(required=False, min_value=1)
-    per_page = forms.TypedChoiceField(
-        required=False, choices=[(str(n), str(n)) for n in PER_PAGE_CHOICES], coerce=int
-    )
+    per_page = forms.IntegerField(required=False, min_value=1)
+    #: True when the query string asked for more than ``MAX_PER_PAGE`` rows.
+    per_page_clamped = False
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["sort_by"].choices = [(key, key) for key in self.sort_keys]
+
+    def clean_per_page(self) -> int | None:
+        value = self.cleaned_data["per_page"]
+        if value is not None and value > MAX_PER_PAGE:
+            self.per_page_clamped = True
+            return MAX_PER_PAGE
+        return value
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -187,16 +198,33 @@ def tabs(
 
 
 def paginate(
-    object_list: Any, form: ListForm, *, count: int | None = None
+    object_list: Any, form: ListForm, *, count: int | None = None, index_only: bool = False
 ) -> tuple[Page, list[Any]]:
     """The page the form asks for (a bad or stale number gives the first or the last page)
-    and its elided page range. ``count``, when the caller already counted, saves a query."""
+    and its elided page range. ``count``, when the caller already counted, saves a query.
+
+    ``index_only`` (for a plain queryset, no annotations) reads a page in two steps: the
+    primary keys of the page, which the sort index alone can answer however deep the
+    page (the rows skipped are never read from the table), then those rows by key."""
     paginator = Paginator(object_list, form.page_size)
     if count is not None:
         paginator.count = count
     page = paginator.get_page(form.page_number)
+    if index_only and isinstance(page.object_list, QuerySet):
+        page.object_list = _rows_by_key(page.object_list)
     elided = list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
     return page, elided
+
+
+def _rows_by_key(sliced: QuerySet) -> list[Any]:
+    keys = list(sliced.values_list("pk", flat=True))
+    if not keys:
+        return []
+    rows = sliced.model._default_manager.using(sliced.db).filter(pk__in=keys)
+    rows.query.select_related = sliced.query.select_related
+    rows.query.deferred_loading = sliced.query.deferred_loading
+    by_key = {row.pk: row for row in rows}
+    return [by_key[key] for key in keys if key in by_key]
 
 
 def list_context(
@@ -225,7 +253,9 @@ def list_context(
         "page": page,
         "elided_pages": elided,
         "per_page": form.page_size,
-        "per_page_choices": PER_PAGE_CHOICES,
+        "per_page_choices": sorted({*PER_PAGE_CHOICES, form.page_size}),
+        "max_per_page": MAX_PER_PAGE,
+        "per_page_clamped": form.per_page_clamped,
         "state": state,
         "base_query": base,
         "state_qs": f"?{state.urlencode()}" if state else "",
@@ -240,6 +270,9 @@ def list_context(
 def render_list(request: HtmxHttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
     """The whole page, or for htmx its ``#table`` partial, which pushes the canonical URL."""
     if not is_partial(request):
+        if context["form"].per_page_clamped:
+            # The address bar shows what is served: at most MAX_PER_PAGE rows a page.
+            return redirect(context["canonical_url"])
         return render(request, template, context)
     # The filter form's hidden state (outside the table) follows out of band.
     response = render(request, f"{template}#table", {**context, "state_oob": True})

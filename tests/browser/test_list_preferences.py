@@ -144,8 +144,8 @@ def test_new_since_the_last_visit_links_to_those_destinations(page, synced, edit
     card = page.locator(".new-since")
     expect(card.locator(".stat-value")).to_have_text(f"{expected:,}")
     card.get_by_role("link").click()
-    expect(page).to_have_url(re.compile(r"/destinations/\?discovered_from=\d{4}-\d\d-\d\d$"))
+    expect(page).to_have_url(re.compile(r"/destinations/\?created_from=\d{4}-\d\d-\d\d$"))
     expect(tab(page, "All").locator(".count")).to_have_text(f"{expected:,}")
     # Searching keeps the filter (it travels with the form).
     page.get_by_label("Search by number or campaign").fill("5")
-    expect(page).to_have_url(re.compile(r"\?query=5&discovered_from=\d{4}-\d\d-\d\d$"))
+    expect(page).to_have_url(re.compile(r"\?query=5&created_from=\d{4}-\d\d-\d\d$"))

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from destinations.models import Destination, IgnoreRecord, Status
+from destinations.models import Destination, DestinationPayload, IgnoreRecord, Status
 from destinations.sync import digits
 
 _ids = itertools.count(1)
@@ -53,11 +53,13 @@ def make_destination(
         "ignored_at": ignored_at,
         "created_at": created,
         "updated_at": created + timedelta(hours=1),
-        "payload": payload,
         "synced_at": timezone.now(),
     }
     fields.update(extra)
-    return Destination.objects.create(**fields)
+    payload = fields.pop("payload", payload)
+    destination = Destination.objects.create(**fields)
+    DestinationPayload.objects.create(remote=destination, payload=payload)
+    return destination
 
 
 def ignore_locally(destination: Destination, user=None) -> IgnoreRecord:

@@ -234,7 +234,7 @@ class TestDeleteJobs:
         if recheck_status == 404:
             invoca_mock.get(url, status=404, json=fixture("error_404.json"))
         else:
-            invoca_mock.get(url, json=d.payload)
+            invoca_mock.get(url, json=d.raw.payload)
         job = run(bulk.bulk_job_create(action="delete", user=editor, ids=[d.remote_id]))
         row = job.rows.get()
         assert row.outcome == outcome

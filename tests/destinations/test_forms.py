@@ -34,7 +34,7 @@ class TestDefaults:
             "page=abc",
             "page=-3",
             "page=0",
-            "per_page=1000",
+            "per_page=0",
             "per_page=ten",
             "campaign=does-not-exist",
             "query=%00",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from destinations.models import Destination
+from destinations.models import Destination, DestinationPayload
 from destinations.sync import apply_destinations, destination_fields
 from invoca_admin.invoca import Destination as RemoteDestination
 
@@ -29,7 +29,9 @@ def test_the_upsert_writes_every_column_of_the_model():
     expected = destination_fields(remote, locally_ignored=False)
     columns = {f.attname for f in Destination._meta.concrete_fields if not f.primary_key}
     # The sync fills every column but the key and the time of the sync.
-    assert set(expected) == columns - {"remote_id", "synced_at"}
+    # (the raw record goes beside the row, into DestinationPayload).
+    assert set(expected) == (columns - {"remote_id", "synced_at"}) | {"payload"}
+    assert row.raw.payload == expected.pop("payload")
     for name, value in expected.items():
         assert getattr(row, name) == value, name
     assert row.synced_at is not None
@@ -48,3 +50,10 @@ def test_a_second_pass_updates_the_row_in_place():
         None,
         "discovered",
     )
+
+
+def test_a_removed_destination_takes_its_raw_record_with_it():
+    apply_destinations([RemoteDestination.from_api(RECORD)])
+    assert DestinationPayload.objects.filter(remote_id=77).exists()
+    apply_destinations([])
+    assert not DestinationPayload.objects.exists()

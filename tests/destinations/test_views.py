@@ -511,7 +511,13 @@ class TestBulk:
 class TestDetail:
     def test_every_field_history_and_actions(self, editor_client, editor, rows):
         d = rows["mine"]
-        d.payload = {**d.payload, "carrier_hint": "<b>Verizon</b>", "primary_url": "javascript:x"}
+        raw = d.raw
+        raw.payload = {
+            **raw.payload,
+            "carrier_hint": "<b>Verizon</b>",
+            "primary_url": "javascript:x",
+        }
+        raw.save()
         d.primary_url = "javascript:alert(document.cookie)"
         d.requested_destination_name = "<img src=x onerror=alert(1)>"
         d.save()

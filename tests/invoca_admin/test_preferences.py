@@ -315,7 +315,7 @@ class TestNewSinceLastVisit:
         page = parse(editor_client.get("/"))
         link = page.select_one(".new-since a")
         day = timezone.localdate(last).isoformat()
-        assert link["href"] == f"/destinations/?discovered_from={day}"
+        assert link["href"] == f"/destinations/?created_from={day}"
         assert text(link.select_one(".stat-value")) == "2"
         # The list it opens shows exactly those.
         listed = parse(editor_client.get(link["href"]))
@@ -339,7 +339,7 @@ class TestNewSinceLastVisit:
     def test_a_bad_date_falls_back_to_every_destination(self, editor_client):
         make_destination()
         for bad in ("yesterday", "0001-01-01", "2026-13-01"):
-            response = editor_client.get(f"{LIST}?discovered_from={bad}")
+            response = editor_client.get(f"{LIST}?created_from={bad}")
             assert response.status_code == 200
             assert len(parse(response).select('tbody tr[id^="destination-"]')) == 1
 

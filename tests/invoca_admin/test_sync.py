@@ -82,7 +82,7 @@ class TestFullSync:
         changed = Destination.objects.get(pk=row.pk)  # the same row, updated in place
         assert changed.status == "ignored"
         assert changed.ignored_at is not None and changed.ignored_at.tzinfo is not None
-        assert changed.payload["ignored_at"] is not None
+        assert changed.raw.payload["ignored_at"] is not None
         assert changed.synced_at > row.synced_at
         assert [r for r in snapshot() if r[0] != row.remote_id] == [
             r for r in others if r[0] != row.remote_id

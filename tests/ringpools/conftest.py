@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from destinations.models import Destination, Status
+from destinations.models import Destination, DestinationPayload, Status
 from ringpools.models import Advertiser, Campaign, RingPool
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "invoca"
@@ -85,7 +85,10 @@ def make_destination(remote_id, phone="805-555-0123", campaign=None, pool=None, 
             max_pool_size=pool.max_pool_size,
         )
     fields.update(extra)
-    return Destination.objects.create(**fields)
+    payload = fields.pop("payload")  # kept beside the row
+    destination = Destination.objects.create(**fields)
+    DestinationPayload.objects.create(remote=destination, payload=payload)
+    return destination
 
 
 @pytest.fixture

@@ -288,7 +288,7 @@ class TestDelete:
         assert statuses == {601: "discovered", 602: "discovered", 603: "ignored", 604: "discovered"}
         first = Destination.objects.get(remote_id=601)
         assert first.ring_pool_id_from_network == ""
-        assert first.payload["dynamic_number_pool"]["id_from_network"] is None
+        assert first.raw.payload["dynamic_number_pool"]["id_from_network"] is None
         entry = AuditEntry.objects.get()
         assert (entry.action, entry.outcome) == ("ring_pool.delete", "ok")
         assert "3 linked destinations kept" in entry.detail

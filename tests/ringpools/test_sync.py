@@ -28,3 +28,23 @@ def test_local_pools_are_recognised():
     plain = RemoteRingPool.from_api({"id_from_network": "9"})
     assert ring_pool_fields(local)["is_local"] is True
     assert ring_pool_fields(plain)["is_local"] is False
+
+
+@pytest.mark.django_db
+def test_the_sync_gives_the_destinations_list_each_campaigns_advertiser(sandbox):
+    from django.core.management import call_command
+
+    from destinations.models import DestinationCampaign
+    from ringpools.models import Campaign
+
+    call_command("sync_invoca")
+    cached = {
+        (c.id_from_network, c.name, c.advertiser.id_from_network, c.advertiser.name)
+        for c in Campaign.objects.select_related("advertiser")
+    }
+    directory = set(
+        DestinationCampaign.objects.values_list(
+            "id_from_network", "name", "advertiser_id_from_network", "advertiser_name"
+        )
+    )
+    assert cached and directory == cached
