@@ -28,6 +28,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from invoca_admin.core.models import AuditEntry
+from invoca_admin.core.task_rows import fail_dead_task_rows
 from invoca_admin.invoca import (
     InvocaAuthError,
     InvocaClient,
@@ -197,11 +198,16 @@ def bulk_job_expire_stale() -> int:
     INVOCA_SYNC_STALE_SECONDS: it was stopped or died) as failed, so that no page polls
     forever and the rows it did not reach can be retried."""
     cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
-    return BulkJob.objects.filter(status=BulkJob.Status.RUNNING, heartbeat_at__lt=cutoff).update(
-        status=BulkJob.Status.FAILED,
-        finished_at=timezone.now(),
-        error="Its worker stopped responding (it was stopped or is not running).",
+    stale = BulkJob.objects.filter(status=BulkJob.Status.RUNNING, heartbeat_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    message = "Its worker stopped responding (it was stopped or is not running)."
+    expired = stale.filter(pk__in=ids).update(
+        status=BulkJob.Status.FAILED, finished_at=timezone.now(), error=message
     )
+    fail_dead_task_rows("destinations.tasks.run_bulk_job", ids, message)
+    return expired
 
 
 def _cancel_requested(job: BulkJob) -> bool:

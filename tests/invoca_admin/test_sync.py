@@ -278,6 +278,35 @@ class TestAutoSync:
         run.refresh_from_db()
         assert run.status == "failed" and "stopped responding" in run.error
 
+    def test_a_dead_workers_queue_row_is_marked_failed_with_its_run(self, db, settings):
+        """The task queue's row of a dead run says FAILED too, not RUNNING for ever; the
+        row of a run that is still alive is left alone."""
+        from django.tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        from invoca_admin.tasks import run_sync
+
+        dead = SyncRun.objects.create(status="running", stage="destinations")
+        SyncRun.objects.filter(pk=dead.pk).update(
+            heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        )
+        rows = {
+            run_id: DBTaskResult.objects.create(
+                status=TaskResultStatus.RUNNING,
+                args_kwargs={"args": [run_id], "kwargs": {}},
+                task_path=run_sync.module_path,
+                backend_name="default",
+                run_after=timezone.now(),
+                started_at=timezone.now(),
+            )
+            for run_id in (dead.pk, dead.pk + 1)
+        }
+        call_command("sync_scheduler", "--once")
+        dead_row, live_row = (DBTaskResult.objects.get(pk=rows[i].pk) for i in sorted(rows))
+        assert dead_row.status == TaskResultStatus.FAILED
+        assert "stopped responding" in dead_row.traceback and dead_row.finished_at
+        assert live_row.status == TaskResultStatus.RUNNING
+
     def test_the_status_poll_stops_on_a_dead_workers_run(self, editor_client, settings):
         run = SyncRun.objects.create(status="running", stage="destinations")
         SyncRun.objects.filter(pk=run.pk).update(
