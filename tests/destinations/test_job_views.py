@@ -114,22 +114,8 @@ class TestJobPage:
         editor_client.post(BULK, {"action": "ignore", "ids": [r.remote_id for r in rows]})
         job = latest_job()
         bulk.bulk_job_execute(job=bulk.bulk_job_claim(job_id=job.pk))
-        from django.tasks.base import TaskResultStatus
-        from django_tasks_db.models import DBTaskResult
-
-        from destinations.tasks import run_bulk_job
-
-        queue_row = DBTaskResult.objects.create(
-            status=TaskResultStatus.RUNNING,
-            args_kwargs={"args": [job.pk], "kwargs": {}},
-            task_path=run_bulk_job.module_path,
-            backend_name="default",
-            run_after=timezone.now(),
-        )
         poll = editor_client.get(job_url(job) + "?poll=1", **HX)
         assert poll["HX-Redirect"] == job_url(job)
-        queue_row.refresh_from_db()  # the task queue's row says so too, not RUNNING for ever
-        assert queue_row.status == TaskResultStatus.FAILED
         page = parse(editor_client.get(job_url(job)))
         assert "hx-trigger" not in page.select_one(f"#job-{job.pk}").attrs  # polling stops
         message = page.select("#messages .message")[-1]
@@ -179,8 +165,22 @@ class TestJobPage:
         BulkJob.objects.filter(pk=job.pk).update(
             heartbeat_at=timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
         )
+        from django.tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        from destinations.tasks import run_bulk_job
+
+        queue_row = DBTaskResult.objects.create(
+            status=TaskResultStatus.RUNNING,
+            args_kwargs={"args": [job.pk], "kwargs": {}},
+            task_path=run_bulk_job.module_path,
+            backend_name="default",
+            run_after=timezone.now(),
+        )
         poll = editor_client.get(job_url(job) + "?poll=1", **HX)
         assert poll["HX-Redirect"] == job_url(job)
+        queue_row.refresh_from_db()  # the task queue's row says so too, not RUNNING for ever
+        assert queue_row.status == TaskResultStatus.FAILED
         progress = parse(editor_client.get(job_url(job))).select_one(f"#job-{job.pk}")
         assert "hx-trigger" not in progress.attrs
         assert "Its worker stopped responding" in text(progress)
