@@ -17,10 +17,8 @@ cancel; rows it did not reach stay "not processed" and can be retried.
 
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
 from itertools import groupby
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, QuerySet
@@ -28,7 +26,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from invoca_admin.core.models import AuditEntry
-from invoca_admin.core.task_rows import fail_dead_task_rows
+from invoca_admin.core.task_rows import expire_silent
 from invoca_admin.invoca import (
     InvocaAuthError,
     InvocaClient,
@@ -197,17 +195,12 @@ def bulk_job_expire_stale() -> int:
     """Mark running jobs whose worker fell silent (no heartbeat for
     INVOCA_SYNC_STALE_SECONDS: it was stopped or died) as failed, so that no page polls
     forever and the rows it did not reach can be retried."""
-    cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
-    stale = BulkJob.objects.filter(status=BulkJob.Status.RUNNING, heartbeat_at__lt=cutoff)
-    ids = list(stale.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    message = "Its worker stopped responding (it was stopped or is not running)."
-    expired = stale.filter(pk__in=ids).update(
-        status=BulkJob.Status.FAILED, finished_at=timezone.now(), error=message
+    return expire_silent(
+        BulkJob.objects.filter(status=BulkJob.Status.RUNNING),
+        failed=BulkJob.Status.FAILED,
+        task_path="destinations.tasks.run_bulk_job",
+        message="Its worker stopped responding (it was stopped or is not running).",
     )
-    fail_dead_task_rows("destinations.tasks.run_bulk_job", ids, message)
-    return expired
 
 
 def _cancel_requested(job: BulkJob) -> bool:

@@ -34,7 +34,7 @@ from destinations.sync import DestinationStage, destinations_read
 from ringpools.sync import ringpools_apply, ringpools_fetch
 
 from .core.models import SyncRun
-from .core.task_rows import fail_dead_task_rows
+from .core.task_rows import expire_silent
 from .invoca import (
     InvocaClient,
     InvocaError,
@@ -68,17 +68,12 @@ def sync_last_finished() -> SyncRun | None:
 
 def expire_stale_claims() -> int:
     """Mark runs whose heartbeat stopped (their worker died) failed, and their queue rows."""
-    cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
-    stale = SyncRun.objects.filter(status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff)
-    ids = list(stale.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    message = "The sync stopped responding (its worker was stopped or is not running)."
-    expired = stale.filter(pk__in=ids).update(
-        status=SyncRun.Status.FAILED, finished_at=timezone.now(), error=message
+    return expire_silent(
+        SyncRun.objects.filter(status=SyncRun.Status.RUNNING),
+        failed=SyncRun.Status.FAILED,
+        task_path="invoca_admin.tasks.run_sync",
+        message="The sync stopped responding (its worker was stopped or is not running).",
     )
-    fail_dead_task_rows("invoca_admin.tasks.run_sync", ids, message)
-    return expired
 
 
 def sync_claim(*, trigger: str, user: AbstractBaseUser | None = None) -> SyncRun:

@@ -7,7 +7,10 @@ of it) tells the truth.
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import QuerySet
 from django.tasks.base import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -22,3 +25,19 @@ def fail_dead_task_rows(task_path: str, first_args: Iterable[int], message: str)
     return DBTaskResult.objects.filter(
         status=TaskResultStatus.RUNNING, task_path=task_path, args_kwargs__args__0__in=first_args
     ).update(status=TaskResultStatus.FAILED, finished_at=timezone.now(), traceback=message)
+
+
+def expire_silent(running: QuerySet, *, failed: str, task_path: str, message: str) -> int:
+    """Mark the rows of `running` (a SyncRun or BulkJob queryset of RUNNING rows) whose
+    heartbeat is older than INVOCA_SYNC_STALE_SECONDS `failed` with `message`, and their
+    queue rows too; returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS)
+    stale = running.filter(heartbeat_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    expired = stale.filter(pk__in=ids).update(
+        status=failed, finished_at=timezone.now(), error=message
+    )
+    fail_dead_task_rows(task_path, ids, message)
+    return expired
