@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -41,6 +41,19 @@ SORT_DIRS = ("asc", "desc")
 AUDIT_TARGET_TYPE = "destination"
 # A search matching at most this many rows is sorted without the sort index.
 FEW_MATCHES = 1000
+#: The columns a row of the list shows (``templatetags/destination_rows.py``): a page of
+#: the list reads only these.
+ROW_FIELDS = (
+    "remote_id",
+    "phone_number",
+    "campaign_name",
+    "ring_pool_id_from_network",
+    "ring_pool_name",
+    "status",
+    "created_at",
+    "updated_at",
+    "ignored_at",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +74,8 @@ class DestinationFilters:
 def fold(text: str) -> str:
     """`text` without case or accents ("Campaña Señor" -> "campana senor"): how names are
     compared, in Python, so that SQLite and PostgreSQL find exactly the same rows."""
+    if text.isascii():  # most names: nothing to decompose (casefold is lower for ASCII)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -199,52 +214,59 @@ def destination_status_counts(
     return {"all": sum(counts.values()), **counts}
 
 
-def destination_campaign_choices() -> list[tuple[str, str]]:
-    """(id_from_network, label) of every campaign that has a cached destination, by name;
-    the label names the advertiser ("Spring sale — Acme") when the directory knows it.
-    From the trigger-kept counts and the campaigns directory, never the destinations."""
-    rows = (
-        DestinationCount.objects.exclude(campaign_id_from_network="")
-        .order_by()
-        .values_list("campaign_id_from_network")
-        .annotate(name=Max("campaign_name"))
-    )
-    names = dict(rows)
-    advertisers = dict(
-        DestinationCampaign.objects.filter(id_from_network__in=list(names)).values_list(
-            "id_from_network", "advertiser_name"
-        )
-    )
-    choices = []
-    for campaign_id, name in names.items():
-        label = name or campaign_id
-        if advertisers.get(campaign_id):
-            label = f"{label} — {advertisers[campaign_id]}"
-        choices.append((campaign_id, label))
-    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    """The list filters' choices, each (id_from_network, label) sorted by label."""
+
+    campaigns: list[tuple[str, str]]  # "Spring sale — Acme" when the directory knows it
+    advertisers: list[tuple[str, str]]
+    ring_pools: list[tuple[str, str]]
 
 
-def destination_advertiser_choices() -> list[tuple[str, str]]:
-    """(id_from_network, name) of every advertiser in the campaigns directory, by name."""
-    rows = (
-        DestinationCampaign.objects.order_by()
-        .values_list("advertiser_id_from_network")
-        .annotate(name=Max("advertiser_name"))
+def destination_filter_choices() -> FilterChoices:
+    """Every campaign and ring pool that has a cached destination, and every advertiser in
+    the campaigns directory, in two queries of small tables: the trigger-kept counts (a
+    row per status, campaign and pool) and the directory, never the destinations.
+    A name that differs between rows of one id is its greatest, as SQL's MAX gives."""
+    campaigns: dict[str, str] = {}
+    pools: dict[str, str] = {}
+    names = DestinationCount.objects.values_list(
+        "campaign_id_from_network", "campaign_name", "ring_pool_id_from_network", "ring_pool_name"
+    ).distinct()
+    for campaign_id, campaign_name, pool_id, pool_name in names:
+        if campaign_id:
+            campaigns[campaign_id] = max(campaigns.get(campaign_id, ""), campaign_name)
+        if pool_id:
+            pools[pool_id] = max(pools.get(pool_id, ""), pool_name)
+    advertisers: dict[str, str] = {}
+    owner: dict[str, str] = {}  # campaign id -> its advertiser's name
+    directory = DestinationCampaign.objects.order_by("pk").values_list(
+        "id_from_network", "advertiser_id_from_network", "advertiser_name"
     )
-    choices = [(advertiser_id, name or advertiser_id) for advertiser_id, name in rows]
-    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+    for campaign_id, advertiser_id, advertiser_name in directory:
+        advertisers[advertiser_id] = max(advertisers.get(advertiser_id, ""), advertiser_name)
+        owner[campaign_id] = advertiser_name
+    labelled = sorted(
+        (fold(name or key), fold(owner.get(key, "")), key, name, owner.get(key, ""))
+        for key, name in campaigns.items()
+    )
+    return FilterChoices(
+        campaigns=[
+            (key, f"{name or key} — {advertiser}" if advertiser else name or key)
+            for _, _, key, name, advertiser in labelled
+        ],
+        advertisers=_by_label(advertisers),
+        ring_pools=_by_label(pools),
+    )
 
 
-def destination_ring_pool_choices() -> list[tuple[str, str]]:
-    """(id_from_network, name) of every ring pool that tracks a cached destination."""
-    rows = (
-        DestinationCount.objects.exclude(ring_pool_id_from_network="")
-        .order_by()
-        .values_list("ring_pool_id_from_network")
-        .annotate(name=Max("ring_pool_name"))
-    )
-    choices = [(pool_id, name or pool_id) for pool_id, name in rows]
-    return sorted(choices, key=lambda choice: (fold(choice[1]), choice[0]))
+def _by_label(names: dict[str, str]) -> list[tuple[str, str]]:
+    """(id, name or id) pairs sorted by name, whatever its case and accents, then id."""
+    return sorted(((key, name or key) for key, name in names.items()), key=_label_order)
+
+
+def _label_order(choice: tuple[str, str]) -> tuple[str, str]:
+    return fold(choice[1]), choice[0]
 
 
 def _counted_name(id_column: str, name_column: str, value: str) -> str | None:

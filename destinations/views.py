@@ -30,19 +30,18 @@ from .forms import DestinationFilterForm
 from .jobs import BulkJob, BulkJobRow
 from .models import Destination, Status
 from .selectors import (
+    ROW_FIELDS,
     DestinationFilters,
     bulk_job_get,
     bulk_job_list,
     bulk_job_outcome_counts,
     bulk_job_rows,
-    destination_advertiser_choices,
     destination_audit_history,
-    destination_campaign_choices,
+    destination_filter_choices,
     destination_get,
     destination_list,
     destination_payload,
     destination_pool_page,
-    destination_ring_pool_choices,
     destination_status_counts,
     destinations_with_ignores,
 )
@@ -172,7 +171,11 @@ def _empty(form: DestinationFilterForm, counts: dict[str, int]) -> dict:
 
 
 def _state_context(
-    request: HtmxHttpRequest, form: DestinationFilterForm, counts: dict[str, int], page
+    request: HtmxHttpRequest,
+    form: DestinationFilterForm,
+    counts: dict[str, int],
+    page,
+    elided: list | None = None,
 ) -> dict:
     """What every list fragment needs: permissions, tabs, columns and the list state."""
     filters = form.filters
@@ -183,7 +186,7 @@ def _state_context(
             request,
             form,
             page=page,
-            elided=[],
+            elided=elided or [],
             list_id=LIST_ID,
             export_url=reverse("destinations:export"),
         ),
@@ -206,15 +209,10 @@ def _list_context(request: HtmxHttpRequest, form: DestinationFilterForm) -> dict
     # The counts above already counted the current tab: no second COUNT(*). A page's
     # keys come from the sort index alone, however deep the page.
     count = counts[filters.status or "all"]
-    page, elided = lists.paginate(
-        destination_list(filters=filters, match_count=count), form, count=count, index_only=True
-    )
+    rows = destination_list(filters=filters, match_count=count).only(*ROW_FIELDS)
+    page, elided = lists.paginate(rows, form, count=count, index_only=True)
     page.object_list = destinations_with_ignores(page.object_list)
-    return {
-        **_state_context(request, form, counts, page),
-        "elided_pages": elided,
-        "empty": _empty(form, counts),
-    }
+    return {**_state_context(request, form, counts, page, elided), "empty": _empty(form, counts)}
 
 
 def _back_to_list(request: HtmxHttpRequest) -> str:
@@ -261,9 +259,7 @@ def destination_list_view(request: HtmxHttpRequest) -> HttpResponse:
     context = _list_context(request, form)
     if not is_partial(request):
         # The filter form's choices: from the small tables, never the destinations.
-        context["campaign_choices"] = destination_campaign_choices()
-        context["advertiser_choices"] = destination_advertiser_choices()
-        context["ring_pool_choices"] = destination_ring_pool_choices()
+        context["choices"] = destination_filter_choices()
     return lists.render_list(request, TEMPLATE, context)
 
 

@@ -28,7 +28,7 @@ class SyncState:
 
     @cached_property
     def stale(self) -> bool:
-        return sync_is_stale()
+        return sync_is_stale(last=self.last_ok)
 
     @property
     def running(self) -> bool:

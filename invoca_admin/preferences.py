@@ -39,6 +39,7 @@ def saved_view_create(request: HtmxHttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("No such list.")
     form = SavedViewForm(request.POST, user=request.user)
     view = saved_view_save(form) if form.is_valid() else None
+    lists.user_saved_views(request, reread=True)  # the menus below show the new view
     if not request.htmx:
         if view is None:
             for error in form.errors.values():

@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -202,8 +203,14 @@ def sync_execute(run: SyncRun, *, client: InvocaClient | None = None) -> SyncRun
     return run
 
 
-def sync_is_stale() -> bool:
-    last = sync_last_finished()
+_UNREAD: Any = object()
+
+
+def sync_is_stale(*, last: SyncRun | None = _UNREAD) -> bool:
+    """True when the last finished sync (`last`, if the caller already read it: a run or
+    None) is older than INVOCA_CACHE_TTL, or there is none."""
+    if last is _UNREAD:
+        last = sync_last_finished()
     if last is None or last.finished_at is None:
         return True
     return timezone.now() - last.finished_at > timedelta(seconds=settings.INVOCA_CACHE_TTL)

@@ -37,7 +37,7 @@ from django_htmx.http import push_url, replace_url
 
 from . import preferences
 from .htmx import HtmxHttpRequest, is_partial
-from .models import LISTS, SyncRun
+from .models import LISTS, SavedView, SyncRun
 
 #: The same choices on every list page. Any whole number of rows up to ``MAX_PER_PAGE``
 #: is honoured (``per_page=10`` shows 10); a bigger one is clamped to it, and the page
@@ -151,10 +151,14 @@ class Column:
 
 
 def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, Any]]:
+    """The table's headers: each sortable one with the query string of its link (this
+    list state sorted by it, the other way round when it is the sort, from page one)."""
     sort_by, sort_dir = form.value("sort_by"), form.value("sort_dir")
+    base = form.canonical()
     result = []
     for column in columns:
         active = bool(column.key) and column.key == sort_by
+        next_dir = "desc" if active and sort_dir == "asc" else "asc"
         result.append(
             {
                 "key": column.key,
@@ -163,7 +167,10 @@ def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, 
                 "css": column.css,
                 "active": active,
                 "dir": sort_dir if active else "",
-                "next_dir": "desc" if active and sort_dir == "asc" else "asc",
+                "next_dir": next_dir,
+                "qs": query_string(base, sort_by=column.key, sort_dir=next_dir)
+                if column.key
+                else "",
             }
         )
     return result
@@ -171,13 +178,18 @@ def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, 
 
 def query_string(state: QueryDict, **changes: str | None) -> str:
     """``state`` with ``changes`` (None removes a key; a new key goes last), as "?…"."""
-    query = state.copy()
+    lists = dict(state.lists())  # a shallow copy: QueryDict.copy() deep-copies every value
     for key, value in changes.items():
         if value is None:
-            query.pop(key, None)
+            lists.pop(key, None)
         else:
-            query[key] = value
-    return f"?{query.urlencode()}" if query else ""
+            lists[key] = [value]
+    if not lists:
+        return ""
+    query = QueryDict(mutable=True)
+    for key, values in lists.items():
+        query.setlist(key, values)
+    return f"?{query.urlencode()}"
 
 
 def tabs(
@@ -227,6 +239,25 @@ def _rows_by_key(sliced: QuerySet) -> list[Any]:
     return [by_key[key] for key in keys if key in by_key]
 
 
+def pager_links(state: QueryDict, page: Page, elided: list[Any]) -> dict[str, Any]:
+    """The pager's links as query strings: the previous and next page, and one per page
+    number of the elided range (``gap`` for an ellipsis, ``current`` for this page)."""
+    ellipsis = page.paginator.ELLIPSIS
+    return {
+        "prev": query_string(state, page=str(page.number - 1)) if page.has_previous() else "",
+        "next": query_string(state, page=str(page.number + 1)) if page.has_next() else "",
+        "pages": [
+            {
+                "n": n,
+                "gap": n == ellipsis,
+                "current": n == page.number,
+                "qs": query_string(state, page=str(n)) if n not in (ellipsis, page.number) else "",
+            }
+            for n in elided
+        ],
+    }
+
+
 def list_context(
     request: HtmxHttpRequest,
     form: ListForm,
@@ -251,7 +282,7 @@ def list_context(
         "list_url": request.path,
         "form": form,
         "page": page,
-        "elided_pages": elided,
+        "pager": pager_links(state, page, elided),
         "per_page": form.page_size,
         "per_page_choices": sorted({*PER_PAGE_CHOICES, form.page_size}),
         "max_per_page": MAX_PER_PAGE,
@@ -295,10 +326,21 @@ TYPING_HEADER = "X-List-Typing"
 # --- saved views --------------------------------------------------------------------------------
 
 
+def user_saved_views(request: HtmxHttpRequest, *, reread: bool = False) -> list[SavedView]:
+    """All of the signed-in user's saved views, read once a request: a list page's menu,
+    its default view and the navigation's menu (``saved_views_tags``) all use them.
+    ``reread`` after a write in the same request."""
+    views = getattr(request, "_user_saved_views", None)
+    if views is None or reread:
+        views = preferences.saved_views_of(user=request.user)
+        request._user_saved_views = views
+    return views
+
+
 def saved_views_context(request: HtmxHttpRequest, *, list_id: str, query: str) -> dict[str, Any]:
     """The saved-views menu of a list (``components/list.html#saved_views``): the user's
     views of this list, the one this state is (if any), and the default (if any)."""
-    views = preferences.saved_views_of(user=request.user, list_id=list_id)
+    views = [v for v in user_saved_views(request) if v.list_id == list_id]
     default = next((v for v in views if v.is_default), None)
     list_url = reverse(LISTS[list_id][1]) if list_id in LISTS else request.path
     return {
@@ -323,7 +365,10 @@ def applies_default_view(list_id: str) -> Callable:
         @functools.wraps(view)
         def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.GET and not request.htmx:
-                default = preferences.default_view(user=request.user, list_id=list_id)
+                default = next(
+                    (v for v in user_saved_views(request) if v.list_id == list_id and v.is_default),
+                    None,
+                )
                 if default is not None and default.query:
                     return redirect(f"{request.path}?{default.query}")
             return view(request, *args, **kwargs)

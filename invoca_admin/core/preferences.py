@@ -39,29 +39,23 @@ def view_query(query: str) -> str:
     return state.urlencode()
 
 
-def saved_views_of(*, user, list_id: str | None = None) -> list[SavedView]:
+def saved_views_of(*, user) -> list[SavedView]:
+    """Every saved view of `user`, of every list."""
     if not getattr(user, "is_authenticated", False):
         return []
-    views = SavedView.objects.filter(user=user)
-    if list_id is not None:
-        views = views.filter(list_id=list_id)
-    return list(views)
+    return list(SavedView.objects.filter(user=user))
 
 
-def saved_views_grouped(*, user) -> list[tuple[str, list[SavedView]]]:
-    """The user's views per list, in the navigation's order: [(list label, views)]."""
-    views = saved_views_of(user=user)
+def saved_views_grouped(*, user, views: list[SavedView] | None = None):
+    """The user's views per list, in the navigation's order: [(list label, views)].
+    ``views``: all of the user's views, when the caller has already read them."""
+    if views is None:
+        views = saved_views_of(user=user)
     return [
         (label, [v for v in views if v.list_id == list_id])
         for list_id, (label, _url) in LISTS.items()
         if any(v.list_id == list_id for v in views)
     ]
-
-
-def default_view(*, user, list_id: str) -> SavedView | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return SavedView.objects.filter(user=user, list_id=list_id, is_default=True).first()
 
 
 class SavedViewForm(forms.ModelForm):

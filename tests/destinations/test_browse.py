@@ -111,9 +111,9 @@ def directory():
 
 class TestFilters:
     def test_campaign_choices_name_their_advertiser(self, directory):
-        from destinations.selectors import destination_campaign_choices
+        from destinations.selectors import destination_filter_choices
 
-        assert destination_campaign_choices() == [
+        assert destination_filter_choices().campaigns == [
             ("1", "Spring sale — Acme"),
             ("2", "Spring sale — Bolt"),
             ("3", "Winter — Acme"),

@@ -6,7 +6,7 @@ from django.db.models import Count
 
 from destinations import services
 from destinations.models import COUNT_KEY, Destination, DestinationCount
-from destinations.selectors import destination_campaign_choices, destination_status_counts
+from destinations.selectors import destination_filter_choices, destination_status_counts
 from destinations.sync import apply_destinations
 from invoca_admin.invoca import Destination as RemoteDestination
 
@@ -89,7 +89,7 @@ def test_counts_follow_sync_ignore_unignore_delete_and_moves(editor):
         "ignored": 0,
     }
     # Counts that fell to zero are gone: campaign 1 no longer has a destination.
-    assert [c for c, _ in destination_campaign_choices()] == ["2", "3"]
+    assert [c for c, _ in destination_filter_choices().campaigns] == ["2", "3"]
 
     sync([])
     assert_exact()

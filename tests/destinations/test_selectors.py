@@ -8,8 +8,8 @@ from destinations.models import Status
 from destinations.selectors import (
     DestinationFilters,
     destination_audit_history,
-    destination_campaign_choices,
     destination_campaign_name,
+    destination_filter_choices,
     destination_list,
     destination_status_counts,
     destinations_with_ignores,
@@ -162,7 +162,7 @@ class TestCampaigns:
         make_destination(campaign=("1", "Alpha"))
         make_destination(campaign=("2", "Beta"))
         make_destination(campaign=("", ""))
-        assert destination_campaign_choices() == [("1", "Alpha"), ("2", "Beta")]
+        assert destination_filter_choices().campaigns == [("1", "Alpha"), ("2", "Beta")]
 
     def test_campaign_name_is_none_for_an_unknown_campaign(self):
         make_destination(campaign=("7", "Seven"))
@@ -220,3 +220,15 @@ class TestIgnoresAndDetail:
         assert [(e.action, e.target_id) for e in history] == [
             ("destination.ignore", str(mine.remote_id))
         ]
+
+
+@pytest.mark.parametrize("text", ["Miami Plumbing", "MIAMI", "Campaña Señor", "Straße", "ﬁle", ""])
+def test_fold_drops_case_and_accents(text):
+    import unicodedata
+
+    from destinations.selectors import fold
+
+    slow = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    ).casefold()
+    assert fold(text) == slow

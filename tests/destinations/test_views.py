@@ -249,6 +249,26 @@ class TestListPage:
         assert "<img src=x" not in body
         assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Sons&quot;" in body
 
+    def test_hostile_values_in_the_rows_attributes_read_back_as_sent(self, editor_client):
+        """Escaped once, not twice: the delete dialog, the labels and the titles say exactly
+        what Invoca sent."""
+        name = "<script>alert(1)</script> & \"Sons\" 'n' co"
+        pool_name = "Pool <img src=x onerror=alert('rp')>"
+        tracked = make_destination(campaign=("9", name), pool=("7", pool_name))
+        discovered = make_destination("<b>202</b>", campaign=("9", name))
+        response = editor_client.get(LIST, **HX)
+        assert "<script>alert(1)" not in html(response) and "<b>202" not in html(response)
+        tracked_row, discovered_row = row(response, tracked), row(response, discovered)
+        assert tracked_row.select_one("form[hx-confirm]")["hx-confirm"] == (
+            f"Delete {tracked.phone_number} (campaign “{name}”) from Invoca? It is tracked by "
+            f"the ring pool “{pool_name}”, which loses this number. This cannot be undone."
+        )
+        assert [td.get("title") for td in tracked_row.select("td.truncate")] == [name, pool_name]
+        checkbox = discovered_row.select_one("input[data-select-row]")
+        assert checkbox["aria-label"] == "Select <b>202</b>"
+        assert discovered_row.select_one("a.phone").get_text() == "<b>202</b>"
+        assert discovered_row.select_one('button[aria-label="Ignore <b>202</b>"]')
+
     def test_query_count_does_not_grow_with_the_rows(self, editor_client, editor):
         for _ in range(5):
             ignore_locally(make_destination(), user=editor)
