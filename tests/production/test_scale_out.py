@@ -73,6 +73,13 @@ class Cluster:
         assert done.returncode == 0, done.stderr[-3000:]
         return done.stdout
 
+    def prepare(self) -> None:
+        """Migrate the fresh database and create the superuser `admin`."""
+        self.manage("migrate", "--no-input")
+        self.manage(
+            "createsuperuser", "--no-input", "--username", "admin", "--email", "admin@example.com"
+        )
+
     def start(self, name: str, *argv: str) -> None:
         log = (self.logs / f"{name}.log").open("w")
         self.procs.append(
@@ -86,31 +93,37 @@ class Cluster:
             )
         )
 
+    def start_web(self, name: str) -> str:
+        """A gunicorn web process (one worker) on a free port; its URL."""
+        port = free_port()
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        self.start(
+            name, gunicorn, "invoca_admin.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"
+        )
+        self.web.append(f"http://127.0.0.1:{port}")
+        return self.web[-1]
+
+    def start_worker(self, name: str) -> subprocess.Popen:
+        """A task worker (`manage.py db_worker`) polling five times a second."""
+        manage = str(ROOT / "manage.py")
+        self.start(
+            name,
+            sys.executable,
+            manage,
+            "db_worker",
+            "--no-reload",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+        )
+        return self.procs[-1]
+
     def start_all(self) -> None:
         for n in (1, 2):
-            port = free_port()
-            self.start(
-                f"web{n}",
-                str(Path(sys.executable).parent / "gunicorn"),
-                "invoca_admin.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-            )
-            self.web.append(f"http://127.0.0.1:{port}")
-            self.start(
-                f"worker{n}",
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "db_worker",
-                "--no-reload",
-                "--interval",
-                "0.2",
-                "--no-startup-delay",
-            )
+            self.start_web(f"web{n}")
+            self.start_worker(f"worker{n}")
         for url in self.web:
-            until(lambda url=url: _answers(url + "/healthz"), f"{url} to answer")
+            until(lambda url=url: answers(url + "/healthz"), f"{url} to answer")
 
     def stop_all(self) -> None:
         for proc in self.procs:
@@ -136,7 +149,7 @@ class Cluster:
             return conn.execute(query, params).fetchall()
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
     except requests.RequestException:
@@ -180,10 +193,7 @@ def post(session: requests.Session, url: str, data: dict) -> requests.Response:
 @pytest.fixture(scope="module")
 def cluster(database_url, cluster_sandbox, tmp_path_factory):  # noqa: F811
     cluster = Cluster(database_url, cluster_sandbox, tmp_path_factory.mktemp("scale-out"))
-    cluster.manage("migrate", "--no-input")
-    cluster.manage(
-        "createsuperuser", "--no-input", "--username", "admin", "--email", "admin@example.com"
-    )
+    cluster.prepare()
     cluster.manage("sync_invoca")
     cluster.start_all()
     try:
