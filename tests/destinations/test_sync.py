@@ -57,3 +57,15 @@ def test_a_removed_destination_takes_its_raw_record_with_it():
     assert DestinationPayload.objects.filter(remote_id=77).exists()
     apply_destinations([])
     assert not DestinationPayload.objects.exists()
+
+
+def test_a_row_read_twice_keeps_its_later_version():
+    """When Invoca's list moves under the last pass, a row may come twice: once written."""
+    later = {**RECORD, "phone_number": "202-555-0178", "dynamic_number_pool": None}
+    counts = apply_destinations(
+        [RemoteDestination.from_api(RECORD), RemoteDestination.from_api(later)]
+    )
+    assert (counts.total, counts.new, counts.changed) == (1, 1, 0)
+    row = Destination.objects.get(remote_id=77)
+    assert (row.phone_number, row.status) == ("202-555-0178", "discovered")
+    assert row.raw.payload["phone_number"] == "202-555-0178"
