@@ -46,10 +46,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Every benchmark of bench/RESULTS.md, each against its baseline in the same run (about an
-# hour on 2 cores: the 1,000,000-row PostgreSQL list is generated in SQL first).
+# Every benchmark of bench/RESULTS.md, each against its baseline in the same run (about
+# two hours on 2 cores, one benchmark at a time: a loaded machine makes the figures noise).
 bench: install
-	$(PY) bench/sync_bench.py
+	$(PY) bench/sync_bench.py --sizes 100000,1000000
+	bin/with-postgres $(PY) bench/sync_bench.py --sizes 100000,1000000
 	$(PY) bench/list_bench.py --destinations 100000
 	bin/with-postgres $(PY) bench/list_bench.py --destinations 1000000
 	$(PY) bench/export_bench.py --destinations 100000

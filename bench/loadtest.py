@@ -46,15 +46,15 @@ REQUESTS = [
     (2, "/destinations/?status=discovered"),
     (1, "/destinations/?status=tracked"),
     (1, "/destinations/?status=ignored"),
-    (2, "/destinations/?q={digits}"),
-    (1, "/destinations/?sort_by=updated_at&sort_dir=desc"),
-    (1, "/destinations/?sort_by=campaign_name&sort_dir=desc"),
+    (2, "/destinations/?query={digits}"),
+    (1, "/destinations/?sort_by=updated&sort_dir=desc"),
+    (1, "/destinations/?sort_by=campaign&sort_dir=desc"),
     (1, "/destinations/?page={page}"),
     (1, "/"),
     (1, "/ringpools/"),
     (1, "/audit/"),
 ]
-HTMX = {"HX-Request": "true", "HX-Target": "list"}
+HTMX = {"HX-Request": "true"}
 
 
 def manage(env: dict, *argv: str, **kwargs) -> subprocess.CompletedProcess:

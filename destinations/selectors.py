@@ -227,7 +227,7 @@ def destination_filter_choices() -> FilterChoices:
     """Every campaign and ring pool that has a cached destination, and every advertiser in
     the campaigns directory, in two queries of small tables: the trigger-kept counts (a
     row per status, campaign and pool) and the directory, never the destinations.
-    A name that differs between rows of one id is its greatest, as SQL's MAX gives."""
+    Where rows of one id disagree on its name, the greatest (by code point) wins."""
     campaigns: dict[str, str] = {}
     pools: dict[str, str] = {}
     names = DestinationCount.objects.values_list(

@@ -178,17 +178,17 @@ def sort_columns(form: ListForm, columns: tuple[Column, ...]) -> list[dict[str, 
 
 def query_string(state: QueryDict, **changes: str | None) -> str:
     """``state`` with ``changes`` (None removes a key; a new key goes last), as "?…"."""
-    lists = dict(state.lists())  # a shallow copy: QueryDict.copy() deep-copies every value
+    values = dict(state.lists())  # a shallow copy: QueryDict.copy() deep-copies each value
     for key, value in changes.items():
         if value is None:
-            lists.pop(key, None)
+            values.pop(key, None)
         else:
-            lists[key] = [value]
-    if not lists:
+            values[key] = [value]
+    if not values:
         return ""
     query = QueryDict(mutable=True)
-    for key, values in lists.items():
-        query.setlist(key, values)
+    for key, items in values.items():
+        query.setlist(key, items)
     return f"?{query.urlencode()}"
 
 
