@@ -278,6 +278,21 @@ class TestAutoSync:
         run.refresh_from_db()
         assert run.status == "failed" and "stopped responding" in run.error
 
+    def test_the_scheduler_marks_a_dead_workers_bulk_job_failed(self, db, settings):
+        """With nobody on the job's page, the scheduler stops it; a live job is left."""
+        from destinations.jobs import BulkJob
+
+        silent = timezone.now() - timedelta(seconds=settings.INVOCA_SYNC_STALE_SECONDS + 1)
+        dead, alive = (
+            BulkJob.objects.create(action="ignore", status="running", total=10) for _ in range(2)
+        )
+        BulkJob.objects.filter(pk=dead.pk).update(heartbeat_at=silent)
+        call_command("sync_scheduler", "--once")
+        dead.refresh_from_db()
+        alive.refresh_from_db()
+        assert dead.status == "failed" and "stopped responding" in dead.error
+        assert alive.status == "running"
+
     def test_a_dead_workers_queue_row_is_marked_failed_with_its_run(self, db, settings):
         """The task queue's row of a dead run says FAILED too, not RUNNING for ever; the
         row of a run that is still alive is left alone."""

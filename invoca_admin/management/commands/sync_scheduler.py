@@ -1,8 +1,9 @@
 """`manage.py sync_scheduler`: keeps the cache younger than INVOCA_CACHE_TTL with nobody
 browsing. `make serve` and `make demo` run it beside the task worker.
 
-Every ``--interval`` seconds it marks runs whose worker died as failed, and queues a
-sync (for the task worker) when the cache is stale and none runs. Page views never
+Every ``--interval`` seconds it marks the syncs and bulk jobs whose worker died as
+failed (so that none stays "running" with nobody looking at it), and queues a sync (for
+the task worker) when the cache is stale and none runs. Page views never
 start work; this does. Any number of schedulers may run: the one-sync-at-a-time
 guard lives in the database.
 """
@@ -11,6 +12,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from destinations.bulk import bulk_job_expire_stale
 from invoca_admin.sync import expire_stale_claims
 from invoca_admin.tasks import sync_start_if_stale
 
@@ -33,6 +35,9 @@ class Command(BaseCommand):
         expired = expire_stale_claims()
         if expired:
             self.stdout.write(f"Marked {expired} sync run(s) of a stopped worker as failed.")
+        expired = bulk_job_expire_stale()
+        if expired:
+            self.stdout.write(f"Marked {expired} bulk job(s) of a stopped worker as failed.")
         run = sync_start_if_stale()
         if run is not None:
             self.stdout.write(f"Cache older than INVOCA_CACHE_TTL: queued sync #{run.pk}.")
