@@ -174,6 +174,27 @@ class DestinationCampaign(models.Model):
         return f"{self.name} — {self.advertiser_name}"
 
 
+class PendingDelete(models.Model):
+    """A delete sent (or about to be sent) to Invoca whose outcome is not recorded yet.
+
+    Written and committed before the DELETE goes out, and removed in the transaction
+    that records its outcome (the audit entry, the cached row). One that outlives its
+    request means the process died, or the database refused its last write, in between:
+    the scheduler asks Invoca whether the destination is gone and records that
+    (`services.destination_deletes_settle`), so no delete Invoca received goes unaudited.
+    """
+
+    remote_id = models.BigIntegerField()
+    phone_number = models.CharField(max_length=32, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"delete of {self.phone_number or self.remote_id} pending"
+
+
 class IgnoreRecord(models.Model):
     """An ignore made in the dashboard (Invoca's API has no ignore write).
 

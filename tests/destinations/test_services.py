@@ -1,13 +1,15 @@
 """Ignore / un-ignore (local, audited) and delete (Invoca first, audited, 404 = deleted)."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from destinations import services
-from destinations.models import Destination, IgnoreRecord, Status
+from destinations.models import Destination, IgnoreRecord, PendingDelete, Status
 from destinations.services import Outcome
 from invoca_admin.invoca import InvocaNotConfigured, InvocaServerError
 from invoca_admin.models import AuditEntry
@@ -116,3 +118,68 @@ class TestDelete:
             services.destination_delete(destination=d, user=editor)
         assert Destination.objects.filter(pk=d.pk).exists()
         assert audit_rows() == [("destination.delete", str(d.remote_id), "failed")]
+
+
+class TestDeletesAProcessLeftBehind:
+    """A delete is noted (`PendingDelete`) before it goes to Invoca, and the note leaves with
+    its audit entry; one a dead process left is settled by the scheduler, asking Invoca."""
+
+    def test_the_note_is_written_before_invoca_is_asked_and_leaves_with_the_audit(
+        self, editor, invoca_settings, invoca_mock
+    ):
+        d = make_destination()
+        seen = []
+
+        def answer(request):
+            seen.append(list(PendingDelete.objects.values_list("remote_id", "user")))
+            return (200, {}, "{}")
+
+        invoca_mock.add_callback("DELETE", DELETE_URL.format(id=d.remote_id), callback=answer)
+        services.destination_delete(destination=d, user=editor)
+        assert seen == [[(d.remote_id, editor.pk)]]
+        assert not PendingDelete.objects.exists()
+        assert audit_rows() == [("destination.delete", str(d.remote_id), "ok")]
+
+    def test_a_failed_delete_takes_its_note_with_its_audit_entry(self, editor):
+        d = make_destination()
+        with pytest.raises(InvocaNotConfigured):
+            services.destination_delete(destination=d, user=editor)
+        assert not PendingDelete.objects.exists()
+
+    def left_behind(self, destination, user, *, age: float):
+        note = PendingDelete.objects.create(
+            remote_id=destination.remote_id, phone_number=destination.phone_number, user=user
+        )
+        started = timezone.now() - timedelta(seconds=age)
+        PendingDelete.objects.filter(pk=note.pk).update(started_at=started)
+        return note
+
+    def test_the_scheduler_audits_a_delete_invoca_received(self, synced, editor, settings):
+        grace = settings.INVOCA_WRITE_TIMEOUT + settings.INVOCA_SYNC_STALE_SECONDS
+        gone, kept, recent = Destination.objects.order_by("remote_id")[:3]
+        synced.state.delete_destination(gone.remote_id)  # Invoca deleted it; then we died
+        self.left_behind(gone, editor, age=grace + 1)
+        self.left_behind(kept, editor, age=grace + 1)  # we died before Invoca heard of it
+        self.left_behind(recent, editor, age=1)  # a request still running: left alone
+        call_command("sync_scheduler", "--once")
+        assert not Destination.objects.filter(remote_id=gone.remote_id).exists()
+        assert Destination.objects.filter(remote_id=kept.remote_id).exists()
+        entries = {e.target_id: e for e in AuditEntry.objects.filter(action="destination.delete")}
+        assert set(entries) == {str(gone.remote_id), str(kept.remote_id)}
+        assert entries[str(gone.remote_id)].outcome == "ok"
+        assert "it is gone, so it was deleted" in entries[str(gone.remote_id)].detail
+        assert entries[str(gone.remote_id)].user == editor
+        assert entries[str(kept.remote_id)].outcome == "failed"
+        assert "still there, not deleted" in entries[str(kept.remote_id)].detail
+        assert list(PendingDelete.objects.values_list("remote_id", flat=True)) == [recent.remote_id]
+        call_command("sync_scheduler", "--once")  # settled once: nothing is audited twice
+        assert AuditEntry.objects.filter(action="destination.delete").count() == 2
+
+    def test_a_note_waits_while_invoca_cannot_answer(self, synced, editor, settings):
+        grace = settings.INVOCA_WRITE_TIMEOUT + settings.INVOCA_SYNC_STALE_SECONDS
+        d = Destination.objects.first()
+        note = self.left_behind(d, editor, age=grace + 1)
+        synced.state.set_faults(outage=True)
+        assert services.destination_deletes_settle() == 0
+        assert not AuditEntry.objects.exists()
+        assert PendingDelete.objects.get().pk == note.pk  # tried again after another grace
