@@ -120,6 +120,17 @@
     });
   });
 
+  // A select whose choice loads the next field (data-loads-for: the value the page was
+  // drawn for): a choice made before htmx was ready (a slow page), or one the browser
+  // restored on Back, still loads what it chose.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-loads-for]").forEach(function (select) {
+      if (select.value !== select.getAttribute("data-loads-for") && window.htmx) {
+        window.htmx.trigger(select, "change");
+      }
+    });
+  });
+
   // A sync that just finished refreshes whatever list is on screen.
   document.body && document.body.addEventListener("syncFinished", function () {
     var target = document.querySelector("[data-refresh-on-sync]");

@@ -188,3 +188,21 @@ def test_list_filters_sort_and_url_state(page, synced):
     page.get_by_label("Search").fill("zzz-nothing")
     expect(table).to_contain_text("No ring pools match these filters")
     expect(page).to_have_url(re.compile(r"query=zzz-nothing"))
+
+
+def test_an_advertiser_chosen_before_the_page_is_ready_still_loads_its_campaigns(page, synced):
+    """On a slow page the advertiser may be chosen before htmx has loaded: its campaigns
+    load all the same once it has (as after the browser restores a choice on Back)."""
+    campaign = campaign_of_advertiser_1()
+    login(page, "editor")
+    held = []
+    page.route("**/django_htmx/htmx*.js", lambda route: held.append(route))  # until released
+    page.goto("/ringpools/new/", wait_until="commit")
+    advertiser = page.get_by_label("Advertiser")
+    advertiser.select_option(campaign.advertiser.id_from_network)
+    assert held, "htmx was requested and held back"
+    held[0].continue_()
+    expect(
+        page.locator(f'#id_campaign option[value="{campaign.id_from_network}"]')
+    ).to_be_attached()
+    expect(advertiser).to_have_value(campaign.advertiser.id_from_network)
