@@ -156,6 +156,11 @@ def login(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    # The page logged in to asks for more on load (the overview's connection check): let
+    # it finish, so that the test's next page is not served beside it. The live server's
+    # threads share one in-memory SQLite connection (pytest-django), whose transactions
+    # then interleave: once in CI a test found itself logged out on its next page.
+    page.wait_for_load_state("networkidle")
 
 
 def pytest_terminal_summary(terminalreporter):
